@@ -1,0 +1,100 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubeauth.authentik contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: certificate_keypair_info
+short_description: Read authentik certificate keypairs
+version_added: 0.1.0
+description:
+  - Lists certificate keypairs, optionally only the one with an exact O(name) or only those with a private key.
+  - Never returns private key material, nor the URL that downloads it.
+author:
+  - kubeauth maintainers
+extends_documentation_fragment:
+  - kubeauth.authentik.connection
+attributes:
+  check_mode:
+    support: full
+    details: Reads only.
+  diff_mode:
+    support: none
+options:
+  name:
+    description: Exact name of the keypair (not a substring).
+    type: str
+  has_key:
+    description: V(true) lists only keypairs with a private key, the ones that can sign tokens.
+    type: bool
+seealso:
+  - module: kubeauth.authentik.oauth2_provider
+'''
+
+EXAMPLES = r'''
+- name: Keypairs that can sign tokens
+  kubeauth.authentik.certificate_keypair_info:
+    has_key: true
+  register: keys
+
+- name: The self-signed keypair authentik creates on install
+  kubeauth.authentik.certificate_keypair_info:
+    name: authentik Self-signed Certificate
+  register: selfsigned
+'''
+
+RETURN = r'''
+keypairs:
+  description: The matching keypairs, without private key material.
+  returned: always
+  type: list
+  elements: dict
+  sample:
+    - pk: bd475a65-f576-495b-b328-84651f65053f
+      name: authentik Self-signed Certificate
+      fingerprint_sha256: "01:42:04:e1:..."
+      cert_expiry: "2027-11-30T09:18:15Z"
+      cert_subject: OU=Self-signed,O=authentik,CN=authentik Self-signed Certificate
+      private_key_available: true
+      private_key_type: rsa
+      managed: null
+server_version:
+  description: The authentik release the task talked to.
+  returned: always
+  type: str
+  sample: 2025.10.4
+'''
+
+from ansible_collections.kubeauth.authentik.plugins.module_utils.api import KEYPAIRS
+from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ListInfoModule
+
+# Anything that holds or fetches a private key stays on the server.
+PRIVATE_FIELDS = frozenset(['key_data', 'private_key_download_url'])
+
+
+class CertificateKeypairInfo(ListInfoModule):
+    result_key = 'keypairs'
+    filters = dict(name='name', has_key='has_key')
+    argument_spec = dict(
+        name=dict(type='str'),
+        has_key=dict(type='bool', no_log=False),
+    )
+
+    def path(self):
+        return KEYPAIRS
+
+    def shown(self, item):
+        return dict((k, v) for k, v in item.items() if k not in PRIVATE_FIELDS)
+
+
+def main():
+    CertificateKeypairInfo().run()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,359 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: kubeauth.authentik contributors
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+DOCUMENTATION = r'''
+---
+module: oauth2_provider
+short_description: Manage an authentik OAuth2/OpenID provider
+version_added: 0.1.0
+description:
+  - Create, update or delete an OAuth2/OpenID Connect provider in authentik, found by its O(name).
+  - Flows, keypairs and property mappings are given by slug or name and resolved to their ids;
+    an unknown one fails the task before anything is written.
+  - Only the fields given are managed; a second run with the same options sends no write.
+  - A signing key is required, because without one authentik serves an empty JWKS (C({})) and signs
+    tokens with HS256, which kube-apiserver cannot verify.
+author:
+  - kubeauth maintainers
+extends_documentation_fragment:
+  - kubeauth.authentik.connection
+attributes:
+  check_mode:
+    support: full
+  diff_mode:
+    support: full
+options:
+  state:
+    description:
+      - V(present) creates or updates the provider, V(absent) deletes it.
+    type: str
+    choices: [present, absent]
+    default: present
+  name:
+    description:
+      - Name of the provider, unique in authentik; the provider is found by it.
+    type: str
+    required: true
+  client_type:
+    description:
+      - V(public) for clients such as kubelogin that cannot keep a secret; V(confidential) otherwise.
+    type: str
+    choices: [public, confidential]
+    default: public
+  client_id:
+    description:
+      - OAuth2 client id. authentik generates one when it is not given at creation.
+    type: str
+  client_secret:
+    description:
+      - Client secret of a V(confidential) client. Not allowed with O(client_type=public).
+      - Never shown in output or diffs.
+    type: str
+  redirect_uris:
+    description:
+      - Allowed redirect URIs. kubelogin listens on a random local port, so use V(regex) entries such as
+        C(http://localhost:.*) and C(http://127\.0\.0\.1:.*).
+      - Compared without regard to order.
+      - Servers older than 2024.10.3 (and 2024.8.5) store one URI per line and try each both verbatim and as a regex;
+        there O(redirect_uris[].matching_mode) cannot be stored.
+    type: list
+    elements: dict
+    suboptions:
+      url:
+        description: The URI, or a Python regular expression when O(redirect_uris[].matching_mode=regex).
+        type: str
+        required: true
+      matching_mode:
+        description: How the URI is compared with the one a client sends.
+        type: str
+        choices: [strict, regex]
+        default: strict
+  authorization_flow:
+    description:
+      - Slug of the flow used when authorizing, for example C(default-provider-authorization-implicit-consent).
+      - Required when the provider is created.
+    type: str
+  invalidation_flow:
+    description:
+      - Slug of the flow that ends the session (authentik 2024.10 and later).
+      - When creating on such a server without this option, C(default-provider-invalidation-flow) is used.
+    type: str
+  signing_key:
+    description:
+      - Name of the certificate keypair that signs tokens, for example C(authentik Self-signed Certificate).
+      - Required with O(state=present). A missing keypair, or one without a private key, is an error.
+    type: str
+  encryption_key:
+    description:
+      - Name of a certificate keypair to encrypt tokens with (authentik 2024.10 and later). kube-apiserver cannot read encrypted tokens.
+    type: str
+  property_mappings:
+    description:
+      - Scope mappings of the provider, by name or by managed id (C(goauthentik.io/providers/oauth2/scope-email)).
+      - The list replaces the provider's mappings as a whole, as authentik does; order does not matter.
+    type: list
+    elements: str
+  sub_mode:
+    description:
+      - What the C(sub) claim holds. V(user_email) lets RBAC bindings match the user's email.
+    type: str
+    choices: [hashed_user_id, user_id, user_uuid, user_username, user_email, user_upn]
+  include_claims_in_id_token:
+    description:
+      - Put the scope claims (email, groups) into the id_token itself, which kube-apiserver reads.
+    type: bool
+  issuer_mode:
+    description:
+      - V(per_provider) gives each application its own issuer, C(https://host/application/o/<slug>/) (with the trailing slash).
+    type: str
+    choices: [global, per_provider]
+  access_code_validity:
+    description: Validity of authorization codes, in authentik's duration format such as C(minutes=1).
+    type: str
+  access_token_validity:
+    description: Validity of access and id tokens, such as C(hours=1) or C(minutes=10;seconds=30).
+    type: str
+  refresh_token_validity:
+    description: Validity of refresh tokens, such as C(days=30).
+    type: str
+  refresh_token_threshold:
+    description: Renew a refresh token that is valid for less than this (authentik 2025.10 and later).
+    type: str
+  logout_uri:
+    description: Logout URI of the client (authentik 2025.10 and later).
+    type: str
+  logout_method:
+    description: How authentik logs the client out (authentik 2025.10 and later).
+    type: str
+    choices: [backchannel, frontchannel]
+  key_type:
+    description: Key type of the provider's signing key (authentik 2026.2 and later); passed to the server as given.
+    type: str
+  grant_types:
+    description: Grant types the provider allows (authentik 2026.5 and later); compared without regard to order.
+    type: list
+    elements: str
+notes:
+  - The server's client secret is never returned, public clients included (authentik keeps one for every provider).
+seealso:
+  - module: kubeauth.authentik.scope_mapping
+  - module: kubeauth.authentik.application
+  - module: kubeauth.authentik.oidc_discovery_info
+'''
+
+EXAMPLES = r'''
+- name: OIDC provider for kube-apiserver and kubelogin
+  kubeauth.authentik.oauth2_provider:
+    authentik_url: https://authentik.example.com
+    authentik_token: "{{ vault_authentik_token }}"
+    name: kubernetes
+    client_type: public
+    client_id: kubernetes
+    authorization_flow: default-provider-authorization-implicit-consent
+    invalidation_flow: default-provider-invalidation-flow
+    signing_key: authentik Self-signed Certificate
+    redirect_uris:
+      - url: http://localhost:.*
+        matching_mode: regex
+      - url: http://127\.0\.0\.1:.*
+        matching_mode: regex
+    property_mappings:
+      - goauthentik.io/providers/oauth2/scope-openid
+      - "kubernetes: email (verified)"
+      - goauthentik.io/providers/oauth2/scope-profile
+    sub_mode: user_email
+    include_claims_in_id_token: true
+    issuer_mode: per_provider
+
+- name: Connection set once for the whole collection
+  module_defaults:
+    group/kubeauth.authentik.authentik:
+      authentik_url: https://authentik.example.com
+      authentik_token: "{{ vault_authentik_token }}"
+  block:
+    - name: Shorter access tokens
+      kubeauth.authentik.oauth2_provider:
+        name: kubernetes
+        signing_key: authentik Self-signed Certificate
+        access_token_validity: minutes=10
+
+- name: Remove the provider
+  kubeauth.authentik.oauth2_provider:
+    name: kubernetes
+    state: absent
+'''
+
+RETURN = r'''
+provider:
+  description:
+    - The provider as the server holds it after the task, without its client secret.
+    - In check mode, the fields that would be sent for a new provider.
+  returned: when the provider exists after the task
+  type: dict
+  sample:
+    pk: 6
+    name: kubernetes
+    client_type: public
+    client_id: kubernetes
+    signing_key: bd475a65-f576-495b-b328-84651f65053f
+    redirect_uris:
+      - matching_mode: regex
+        url: http://localhost:.*
+    sub_mode: user_email
+    issuer_mode: per_provider
+issuer:
+  description:
+    - The OIDC issuer of the provider, ending with a slash; give it to kube-apiserver exactly.
+    - null until an application uses the provider.
+  returned: when the provider exists after the task
+  type: str
+  sample: https://authentik.example.com/application/o/kubernetes/
+discovery_url:
+  description: URL of the provider's OpenID discovery document; null until an application uses the provider.
+  returned: when the provider exists after the task
+  type: str
+  sample: https://authentik.example.com/application/o/kubernetes/.well-known/openid-configuration
+jwks_url:
+  description: URL of the provider's JWKS; null until an application uses the provider.
+  returned: when the provider exists after the task
+  type: str
+  sample: https://authentik.example.com/application/o/kubernetes/jwks/
+server_version:
+  description: The authentik release the task talked to.
+  returned: always
+  type: str
+  sample: 2025.10.4
+'''
+
+import re
+
+from ansible_collections.kubeauth.authentik.plugins.module_utils.api import PROVIDERS
+from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
+from ansible_collections.kubeauth.authentik.plugins.module_utils.compare import (
+    duration,
+    duration_seconds,
+    redirect_uri_list,
+    sorted_list,
+)
+from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ObjectModule
+
+DURATIONS = ('access_code_validity', 'access_token_validity', 'refresh_token_validity', 'refresh_token_threshold')
+# Options copied to the server as they are.
+PLAIN = ('client_type', 'client_id', 'client_secret', 'sub_mode', 'include_claims_in_id_token', 'issuer_mode',
+         'logout_uri', 'logout_method', 'key_type', 'grant_types') + DURATIONS
+
+
+class OAuth2ProviderModule(ObjectModule):
+    object_key = 'provider'
+    kind = 'OAuth2 provider'
+    hidden = frozenset(['client_secret'])
+    normalizers = dict(
+        property_mappings=sorted_list,
+        grant_types=sorted_list,
+        redirect_uris=redirect_uri_list,
+        **dict((name, duration) for name in DURATIONS)
+    )
+    argument_spec = dict(
+        state=dict(type='str', choices=['present', 'absent'], default='present'),
+        name=dict(type='str', required=True),
+        client_type=dict(type='str', choices=['public', 'confidential'], default='public'),
+        client_id=dict(type='str'),
+        client_secret=dict(type='str', no_log=True),
+        redirect_uris=dict(type='list', elements='dict', options=dict(
+            url=dict(type='str', required=True),
+            matching_mode=dict(type='str', choices=['strict', 'regex'], default='strict'),
+        )),
+        authorization_flow=dict(type='str'),
+        invalidation_flow=dict(type='str'),
+        signing_key=dict(type='str', no_log=False),
+        encryption_key=dict(type='str', no_log=False),
+        property_mappings=dict(type='list', elements='str'),
+        sub_mode=dict(type='str', choices=['hashed_user_id', 'user_id', 'user_uuid', 'user_username', 'user_email', 'user_upn']),
+        include_claims_in_id_token=dict(type='bool'),
+        issuer_mode=dict(type='str', choices=['global', 'per_provider']),
+        access_code_validity=dict(type='str'),
+        access_token_validity=dict(type='str'),
+        refresh_token_validity=dict(type='str'),
+        refresh_token_threshold=dict(type='str', no_log=False),
+        logout_uri=dict(type='str'),
+        logout_method=dict(type='str', choices=['backchannel', 'frontchannel']),
+        key_type=dict(type='str', no_log=False),
+        grant_types=dict(type='list', elements='str'),
+    )
+
+    def endpoint(self):
+        return PROVIDERS
+
+    def validate(self):
+        params = self.params
+        if params['state'] == 'absent':
+            return
+        if params['client_secret'] is not None and params['client_type'] == 'public':
+            raise InputError('client_secret', 'a public client has no secret to set; drop client_secret or use client_type=confidential')
+        if not params['signing_key']:
+            raise InputError('signing_key', 'required with state=present: without a signing key authentik serves an empty JWKS ({}) '
+                                            'and signs tokens with HS256, which kube-apiserver cannot verify. '
+                                            'Use e.g. signing_key: "authentik Self-signed Certificate"')
+        for index, item in enumerate(params['redirect_uris'] or []):
+            option = 'redirect_uris[%d].url' % index
+            if not item['url'].strip():
+                raise InputError(option, 'empty redirect URI')
+            if item['matching_mode'] == 'regex':
+                try:
+                    re.compile(item['url'])
+                except re.error as exc:
+                    raise InputError(option, '%r is not a valid regular expression (%s); escape literal dots as \\. '
+                                             'and close every group' % (item['url'], exc))
+        for option in DURATIONS:
+            if params[option] is not None:
+                try:
+                    duration_seconds(params[option])
+                except ValueError as exc:
+                    raise InputError(option, '%s; write it like hours=1 or minutes=10;seconds=30' % exc)
+
+    def find(self):
+        return self.api.find_one(PROVIDERS, 'name', name=self.params['name'])
+
+    def desired(self, existing):
+        params = self.params
+        want = dict(name=params['name'])
+        want.update((key, params[key]) for key in PLAIN if params[key] is not None)
+        if params['authorization_flow']:
+            want['authorization_flow'] = self.api.flow_pk(params['authorization_flow'], 'authorization_flow', 'authorization')
+        elif existing is None:
+            raise InputError('authorization_flow', 'required to create provider %r; for example '
+                                                   'default-provider-authorization-implicit-consent' % params['name'])
+        if params['invalidation_flow']:
+            want['invalidation_flow'] = self.api.flow_pk(params['invalidation_flow'], 'invalidation_flow', 'invalidation')
+        elif existing is None:
+            default = self.api.default_invalidation_flow('invalidation_flow')
+            if default:
+                want['invalidation_flow'] = default
+        want['signing_key'] = self.api.signing_keypair(params['signing_key'], 'signing_key')['pk']
+        if params['encryption_key']:
+            want['encryption_key'] = self.api.signing_keypair(params['encryption_key'], 'encryption_key')['pk']
+        if params['property_mappings'] is not None:
+            want['property_mappings'] = self.api.scope_mapping_pks(params['property_mappings'], 'property_mappings')
+        if params['redirect_uris'] is not None:
+            want['redirect_uris'] = [dict(url=i['url'], matching_mode=i['matching_mode']) for i in params['redirect_uris']]
+        elif existing is None:
+            want['redirect_uris'] = []
+        return self.api.provider_to_wire(want)
+
+    def extra_results(self, obj):
+        return self.api.provider_oidc_urls(obj['pk'])
+
+
+def main():
+    module = OAuth2ProviderModule()
+    module.run()
+
+
+if __name__ == '__main__':
+    main()

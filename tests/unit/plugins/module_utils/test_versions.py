@@ -1,0 +1,80 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Release boundaries, checked against the version table of shared/authentik/README.md."""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from ansible_collections.kubeauth.authentik.plugins.module_utils.versions import ServerFeatures, parse_version
+
+
+@pytest.mark.parametrize('text,expected', [
+    ('2025.10.4', (2025, 10, 4)),
+    ('2024.8', (2024, 8, 0)),
+    ('v2024.10.5', (2024, 10, 5)),
+    ('2026.2.0-rc1', (2026, 2, 0)),
+])
+def test_parse_version(text, expected):
+    assert parse_version(text) == expected
+
+
+@pytest.mark.parametrize('text', ['', None, 'latest', 'abc.def'])
+def test_parse_version_rejects_garbage(text):
+    with pytest.raises(ValueError):
+        parse_version(text)
+
+
+@pytest.mark.parametrize('version,path', [
+    ('2024.6.4', 'propertymappings/scope/'),
+    ('2024.8.0', 'propertymappings/provider/scope/'),
+    ('2024.8.4', 'propertymappings/provider/scope/'),
+    ('2025.10.4', 'propertymappings/provider/scope/'),
+])
+def test_scope_mapping_path(version, path):
+    assert ServerFeatures(version).scope_mapping_path == path
+
+
+@pytest.mark.parametrize('version,structured', [
+    ('2024.6.4', False),
+    ('2024.8.4', False),
+    ('2024.8.5', True),
+    ('2024.8.6', True),
+    ('2024.10.0', False),
+    ('2024.10.2', False),
+    ('2024.10.3', True),
+    ('2024.10.5', True),
+    ('2024.12.1', True),
+    ('2025.10.4', True),
+])
+def test_redirect_uris_shape(version, structured):
+    assert ServerFeatures(version).redirect_uris_structured is structured
+
+
+@pytest.mark.parametrize('version,invalidation,logout,key_type,grant_types', [
+    ('2024.8.4', False, False, False, False),
+    ('2024.10.0', True, False, False, False),
+    ('2025.8.1', True, False, False, False),
+    ('2025.10.0', True, True, False, False),
+    ('2026.2.0', True, True, True, False),
+    ('2026.5.1', True, True, True, True),
+])
+def test_field_availability(version, invalidation, logout, key_type, grant_types):
+    features = ServerFeatures(version)
+    assert features.invalidation_flow is invalidation
+    assert features.logout is logout
+    assert features.key_type is key_type
+    assert features.grant_types is grant_types
+
+
+def test_unsupported_provider_fields_lists_only_newer_fields():
+    features = ServerFeatures('2024.10.5')
+    assert features.unsupported_provider_fields(['name', 'invalidation_flow', 'logout_uri', 'grant_types']) == ['grant_types', 'logout_uri']
+    assert ServerFeatures('2026.5.0').unsupported_provider_fields(['logout_uri', 'grant_types']) == []
+
+
+@pytest.mark.parametrize('version,verified', [('2024.10.5', True), ('2025.8.3', True), ('2025.10.0', False), ('2025.10.4', False)])
+def test_default_email_mapping_verified(version, verified):
+    assert ServerFeatures(version).email_mapping_verified_by_default is verified
