@@ -17,14 +17,17 @@ description:
   - The application's slug makes the per-provider OIDC issuer, C(https://host/application/o/<slug>/).
   - The provider is given by name; a provider already used by another application is an error found before any write.
 author:
-  - kubeauth maintainers
+  - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
   - kubeauth.authentik.connection
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Returns details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
+    details: Shows only the fields that change; secrets appear as a marker.
 options:
   state:
     description: V(present) creates or updates the application, V(absent) deletes it.

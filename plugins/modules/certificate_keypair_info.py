@@ -16,14 +16,16 @@ description:
   - Lists certificate keypairs, optionally only the one with an exact O(name) or only those with a private key.
   - Never returns private key material, nor the URL that downloads it.
 author:
-  - kubeauth maintainers
+  - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
   - kubeauth.authentik.connection
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Reads only.
   diff_mode:
+    description: Returns details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   name:

@@ -16,14 +16,16 @@ description:
   - Lists flows, optionally only the one with a given O(slug) or those of one O(designation).
   - Providers take flows by slug; use this module to see which slugs a server has.
 author:
-  - kubeauth maintainers
+  - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
   - kubeauth.authentik.connection
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Reads only.
   diff_mode:
+    description: Returns details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   slug:

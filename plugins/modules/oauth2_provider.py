@@ -20,14 +20,17 @@ description:
   - A signing key is required, because without one authentik serves an empty JWKS (C({})) and signs
     tokens with HS256, which kube-apiserver cannot verify.
 author:
-  - kubeauth maintainers
+  - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
   - kubeauth.authentik.connection
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Returns details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
+    details: Shows only the fields that change; secrets appear as a marker.
 options:
   state:
     description:
@@ -278,8 +281,8 @@ class OAuth2ProviderModule(ObjectModule):
         include_claims_in_id_token=dict(type='bool'),
         issuer_mode=dict(type='str', choices=['global', 'per_provider']),
         access_code_validity=dict(type='str'),
-        access_token_validity=dict(type='str'),
-        refresh_token_validity=dict(type='str'),
+        access_token_validity=dict(type='str', no_log=False),
+        refresh_token_validity=dict(type='str', no_log=False),
         refresh_token_threshold=dict(type='str', no_log=False),
         logout_uri=dict(type='str'),
         logout_method=dict(type='str', choices=['backchannel', 'frontchannel']),

@@ -20,14 +20,17 @@ description:
   - The typical use is an C(email) mapping with C(email_verified) V(True), since authentik 2025.10 ships one that says V(False)
     and kube-apiserver rejects such tokens.
 author:
-  - kubeauth maintainers
+  - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
   - kubeauth.authentik.connection
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
+    description: Returns details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
+    details: Shows only the fields that change; secrets appear as a marker.
 options:
   state:
     description: V(present) creates or updates the mapping, V(absent) deletes it.

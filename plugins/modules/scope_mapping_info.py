@@ -16,14 +16,16 @@ description:
   - Lists OAuth2 scope mappings by exact O(name), managed id or scope name; filters combine with AND.
   - The endpoint is chosen by server release, as for M(kubeauth.authentik.scope_mapping).
 author:
-  - kubeauth maintainers
+  - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
   - kubeauth.authentik.connection
 attributes:
   check_mode:
+    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Reads only.
   diff_mode:
+    description: Returns details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   name:

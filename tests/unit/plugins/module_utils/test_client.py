@@ -115,7 +115,7 @@ def test_retry_after_header_is_honoured(client):
 
 @responses.activate
 def test_get_gives_up_after_retries(client):
-    for _ in range(client.retries):
+    for dummy in range(client.retries):
         responses.get(API + 'x/', status=500, json={'detail': 'boom'})
     with pytest.raises(AuthentikError, match='500'):
         client.get('x/')
