@@ -111,7 +111,9 @@ class AuthentikClient:
         self.session.headers.update({'Accept': 'application/json', 'User-Agent': 'kubeauth.authentik'})
         if token:
             self.session.headers['Authorization'] = 'Bearer %s' % token
-        self.session.verify = (ca_path or True) if validate_certs else False
+        # Passed on every request: requests lets REQUESTS_CA_BUNDLE override a
+        # session-level verify, which would silently ignore ca_path.
+        self.verify = (ca_path or True) if validate_certs else False
 
     @classmethod
     def from_module(cls, module):
@@ -209,7 +211,7 @@ class AuthentikClient:
             last_try = attempt == self.retries - 1
             response = None
             try:
-                response = self.session.request(method, url, params=params, json=json, timeout=self.timeout)
+                response = self.session.request(method, url, params=params, json=json, timeout=self.timeout, verify=self.verify)
             except requests.exceptions.SSLError as exc:
                 raise AuthentikError('TLS verification of %s failed: %s. Set ca_path to the CA bundle that signed the '
                                      'server certificate (or validate_certs=false for a throwaway test server)' % (self.base, exc))

@@ -214,10 +214,18 @@ def test_tls_error_names_ca_path(client):
 
 
 def test_verify_setting():
-    assert AuthentikClient(BASE, 't', ca_path='/ca.pem').session.verify == '/ca.pem'
-    assert AuthentikClient(BASE, 't', validate_certs=False).session.verify is False
-    assert AuthentikClient(BASE, 't').session.verify is True
+    assert AuthentikClient(BASE, 't', ca_path='/ca.pem').verify == '/ca.pem'
+    assert AuthentikClient(BASE, 't', validate_certs=False).verify is False
+    assert AuthentikClient(BASE, 't').verify is True
     assert 'Authorization' not in AuthentikClient(BASE, None).session.headers
+
+
+@responses.activate
+def test_ca_path_wins_over_requests_ca_bundle(monkeypatch):
+    monkeypatch.setenv('REQUESTS_CA_BUNDLE', '/etc/ssl/certs/ca-certificates.crt')
+    responses.get(API + 'x/', json={})
+    AuthentikClient(BASE, 't', ca_path='/ca.pem').get('x/')
+    assert calls()[0].request.req_kwargs['verify'] == '/ca.pem'
 
 
 def test_format_error_body_nested():

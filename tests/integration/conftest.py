@@ -1,0 +1,174 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Integration tier: every module through ansible-playbook against an authentik server.
+
+With AUTHENTIK_URL and AUTHENTIK_TOKEN set (and AUTHENTIK_CA_PATH if its CA is
+private) the tests run against that real server; otherwise each test module
+starts the stand-in once per emulated release. Only the stand-in keeps a request
+log, so the "no write was sent" assertions are made against it; against a real
+server the tests rely on the modules' own changed flags.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import subprocess
+import sys
+import uuid
+
+import pytest
+import requests
+
+STANDIN_VERSIONS = ('2024.8.4', '2024.10.5', '2025.10.4')
+WRITES = ('POST', 'PUT', 'PATCH', 'DELETE')
+
+
+def real_server():
+    url, token = os.environ.get('AUTHENTIK_URL'), os.environ.get('AUTHENTIK_TOKEN')
+    return (url, token) if url and token else None
+
+
+def pytest_generate_tests(metafunc):
+    if 'authentik' in metafunc.fixturenames:
+        versions = ['real'] if real_server() else list(STANDIN_VERSIONS)
+        wanted = getattr(metafunc.module, 'VERSIONS', None)
+        if wanted and not real_server():
+            versions = [v for v in versions if v in wanted]
+        metafunc.parametrize('authentik', versions, indirect=True, scope='module', ids=[v.replace('.', '_') for v in versions])
+
+
+class Server:
+    """One authentik server as the tests see it."""
+
+    def __init__(self, url, token, ca_path, version, standin=None):
+        self.url, self.token, self.ca_path, self.version, self.standin = url, token, ca_path, version, standin
+        self.http = requests.Session()
+        self.http.headers['Authorization'] = 'Bearer %s' % token
+        # requests lets REQUESTS_CA_BUNDLE beat a session's verify; a per-request verify wins.
+        self.verify = ca_path or True
+
+    # --- direct API access, for test setup and for looking behind the modules
+    def api(self, method, path, **kwargs):
+        response = self.http.request(method, self.url + '/api/v3/' + path, timeout=30, verify=self.verify, **kwargs)
+        return response
+
+    def api_json(self, method, path, **kwargs):
+        response = self.api(method, path, **kwargs)
+        response.raise_for_status()
+        return response.json() if response.content else None
+
+    def find(self, path, **filters):
+        return self.api_json('GET', path, params=filters)['results']
+
+    @property
+    def scope_path(self):
+        return 'propertymappings/provider/scope/' if self.version_tuple >= (2024, 8) else 'propertymappings/scope/'
+
+    @property
+    def version_tuple(self):
+        return tuple(int(p) for p in self.version.split('.')[:3])
+
+    # --- the stand-in's request log
+    def reset_log(self):
+        if self.standin:
+            self.http.post(self.url + '/_standin/reset-log', timeout=30, verify=self.verify).raise_for_status()
+
+    def writes(self):
+        """Writes received since the last reset_log(); None against a real server (it keeps no log)."""
+        if not self.standin:
+            return None
+        log = self.http.get(self.url + '/_standin/requests', timeout=30, verify=self.verify).json()
+        return [r for r in log if r['method'] in WRITES and r['path'].startswith('/api/v3/')]
+
+    def violations(self):
+        if not self.standin:
+            return []
+        return self.http.get(self.url + '/_standin/violations', timeout=30, verify=self.verify).json()
+
+
+@pytest.fixture(scope='module')
+def authentik(request, tmp_path_factory):
+    real = real_server()
+    if real:
+        server = Server(real[0].rstrip('/'), real[1], os.environ.get('AUTHENTIK_CA_PATH'), None)
+        server.version = server.api_json('GET', 'admin/version/')['version_current']
+        yield server
+        return
+    import standin  # tests/ is on sys.path (tests/run.sh)
+    handle = standin.start(version=request.param, state_dir=str(tmp_path_factory.mktemp('standin')))
+    try:
+        yield Server(handle.url, handle.token, handle.ca_path, request.param, standin=handle)
+    finally:
+        handle.stop()
+
+
+@pytest.fixture(autouse=True)
+def no_schema_violations(request):
+    """Every request the modules send, and every answer, must validate against the emulated release's schema."""
+    if 'authentik' not in request.fixturenames:
+        yield
+        return
+    server = request.getfixturevalue('authentik')
+    seen = len(server.violations())
+    yield
+    new = server.violations()[seen:]
+    assert new == [], 'outside the real OpenAPI schema of %s:\n%s' % (server.version, json.dumps(new, indent=1)[:4000])
+
+
+@pytest.fixture
+def unique():
+    """A name no other test uses, so tests can share one server."""
+    return 'it-%s' % uuid.uuid4().hex[:8]
+
+
+class Run:
+    """Result of one module task run through ansible-playbook."""
+
+    def __init__(self, result, output):
+        self.result, self.output = result, output
+        self.failed = bool(result.get('failed'))
+        self.changed = bool(result.get('changed'))
+        self.msg = result.get('msg', '')
+
+    def __getitem__(self, key):
+        return self.result[key]
+
+    def get(self, key, default=None):
+        return self.result.get(key, default)
+
+
+@pytest.fixture
+def run_module(authentik, tmp_path):
+    """run_module('oauth2_provider', {...}, check=False, diff=False) -> Run."""
+    counter = [0]
+
+    def run(module, args, check=False, diff=False, connection=True):
+        counter[0] += 1
+        args = dict(args)
+        if connection and authentik.ca_path:
+            args.setdefault('ca_path', authentik.ca_path)
+        out = tmp_path / ('result-%d.json' % counter[0])
+        playbook = tmp_path / ('play-%d.yml' % counter[0])
+        # JSON is YAML: the arguments go in verbatim, no templating of user input.
+        playbook.write_text(json.dumps([{
+            'hosts': 'localhost', 'gather_facts': False,
+            'tasks': [
+                {'name': 'module under test', 'kubeauth.authentik.%s' % module: args, 'register': 'result',
+                 'ignore_errors': True, 'check_mode': check, 'diff': diff},
+                {'name': 'keep the result', 'ansible.builtin.copy': {'content': '{{ result | to_nice_json }}', 'dest': str(out)},
+                 'check_mode': False, 'diff': False},
+            ],
+        }]))
+        env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable,
+                   ANSIBLE_LOCALHOST_WARNING='False', ANSIBLE_INVENTORY_UNPARSED_WARNING='False')
+        if connection:
+            env.update(AUTHENTIK_URL=authentik.url, AUTHENTIK_TOKEN=authentik.token)
+        proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-v', str(playbook)],
+                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=300)
+        assert out.exists(), 'ansible-playbook did not run the task:\n' + proc.stdout
+        return Run(json.loads(out.read_text()), proc.stdout)
+
+    return run
