@@ -11,7 +11,7 @@ class ModuleDocFragment(object):
     """Connection options of every module that talks to authentik's API.
 
     Kept in step with connection_argument_spec() in module_utils/client.py
-    (tests/unit/test_doc_fragment.py compares the two).
+    (tests/unit/plugins/doc_fragments/test_connection.py compares the two).
     """
 
     DOCUMENTATION = r'''

@@ -1,0 +1,63 @@
+# Shared by tests/run.sh and scripts/demo.sh: interpreters, virtual environments,
+# and the collection tree that ansible and ansible-test expect.
+# Callers set ROOT (the repository) before sourcing this file.
+
+CACHE=${KUBEAUTH_CACHE:-/var/cache/kubeauth}
+NEWEST_CORE='ansible-core>=2.21,<2.22'
+OLDEST_CORE='ansible-core>=2.17,<2.18'
+
+say() { printf '\n\033[1m== %s\033[0m (%s)\n' "$*" "$(date +%H:%M:%S)"; }
+
+python_for() {  # newest|oldest -> interpreter path
+  # ansible-core 2.21 needs Python 3.12+, 2.17 runs on 3.10-3.12.
+  local want=$1 v versions
+  if [ "$want" = newest ]; then versions="3.13 3.12 3.14"; else versions="3.11 3.10 3.12"; fi
+  for v in $versions; do
+    # pyenv's shims answer for versions that are not selected, so try real interpreters first.
+    for candidate in "${PYENV_ROOT:-/root/.pyenv}/versions/$v"*/bin/"python$v" "python$v"; do
+      if "$candidate" --version >/dev/null 2>&1; then command -v "$candidate"; return; fi
+    done
+  done
+  echo "no Python among $versions for the $want ansible-core: install one (pyenv install ${versions%% *})" >&2
+  return 1
+}
+
+venv() {  # newest|oldest -> creates/updates $CACHE/venv-<name>, prints its bin dir
+  local name=$1 core dir stamp
+  if [ "$name" = newest ]; then core=$NEWEST_CORE; else core=$OLDEST_CORE; fi
+  dir=$CACHE/venv-$name
+  stamp=$dir/.stamp-$(cat "$ROOT/tests/requirements.txt" <(echo "$core") | sha256sum | cut -c1-16)
+  if [ ! -f "$stamp" ]; then
+    echo "installing $core and tests/requirements.txt into $dir" >&2
+    mkdir -p "$CACHE"
+    "$(python_for "$name")" -m venv "$dir"
+    "$dir/bin/pip" install -q --disable-pip-version-check "$core" -r "$ROOT/tests/requirements.txt" >&2
+    if [ "$name" = newest ]; then
+      "$dir/bin/pip" install -q --disable-pip-version-check -r "$ROOT/tests/requirements-lint.txt" >&2
+    fi
+    rm -f "$dir"/.stamp-*
+    touch "$stamp"
+  fi
+  echo "$dir/bin"
+}
+
+# ansible-test fetches get-pip.py from a host this machine cannot reach; give it an offline one.
+offline_get_pip() {
+  local bin=$1 version
+  version=$("$bin/python" - <<'EOF'
+import ansible_test._internal.python_requirements as r, inspect, re
+print(' '.join(sorted(set(re.findall(r"pip='([0-9.]+)'", inspect.getsource(r))))))
+EOF
+)
+  mkdir -p ~/.ansible/test/cache
+  for v in $version; do cp "$ROOT/tests/tools/get_pip_offline.py" ~/.ansible/test/cache/"get_pip_${v//./_}.py"; done
+}
+
+# The collection as ansible-test and ansible see it: .../ansible_collections/kubeauth/authentik
+collection_tree() {
+  local dest=$CACHE/tree/ansible_collections/kubeauth/authentik
+  rm -rf "$dest" && mkdir -p "$dest"
+  (cd "$ROOT" && git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C "$dest")
+  echo "$dest"
+}
+
