@@ -19,12 +19,12 @@ description:
   - With O(state=absent) removes the named entries.
 author:
   - kubeauth maintainers (@kubeauth)
+extends_documentation_fragment:
+  - kubeauth.authentik.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Returns details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
 options:
   path:
@@ -98,18 +98,9 @@ contexts:
   elements: str
 '''
 
-import os
-import tempfile
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
-YAML_IMPORT_ERROR = None
-try:
-    import yaml
-except ImportError:  # pragma: no cover
-    yaml = None
-    import traceback
-    YAML_IMPORT_ERROR = traceback.format_exc()
+from ansible_collections.kubeauth.authentik.plugins.module_utils.files import dump_yaml, read_text, require_yaml, write_atomic, yaml
 
 SECTIONS = ('clusters', 'users', 'contexts')
 
@@ -165,18 +156,14 @@ def main():
         required_if=[('state', 'present', ('cluster', 'user'))],
         supports_check_mode=True,
     )
-    if yaml is None:
-        module.fail_json(msg=missing_required_lib('PyYAML'), exception=YAML_IMPORT_ERROR)
+    require_yaml(module)
     params = module.params
     path = params['path']
     context_name = params['context_name'] or '%s@%s' % (params['user_name'], params['cluster_name'])
     if params['state'] == 'present' and not (params['cluster'] or {}).get('server'):
         module.fail_json(msg='cluster: needs a server, such as https://k8s.example.com:6443')
 
-    before_text = ''
-    if os.path.exists(path):
-        with open(path) as handle:
-            before_text = handle.read()
+    before_text = read_text(path) or ''
     try:
         config = yaml.safe_load(before_text) if before_text.strip() else skeleton()
     except yaml.YAMLError as exc:
@@ -188,16 +175,9 @@ def main():
     changed = after != config or not before_text
     if params['state'] == 'absent' and not before_text:
         changed = False
-    after_text = yaml.safe_dump(after, default_flow_style=False, sort_keys=False) if changed else before_text
+    after_text = dump_yaml(after) if changed else before_text
     if changed and not module.check_mode:
-        directory = os.path.dirname(path) or '.'
-        if not os.path.isdir(directory):
-            os.makedirs(directory, 0o700)
-        fd, tmp = tempfile.mkstemp(prefix='.kubeconfig.', dir=directory)
-        with os.fdopen(fd, 'w') as handle:
-            handle.write(after_text)
-        os.chmod(tmp, 0o600)
-        module.atomic_move(tmp, path)
+        write_atomic(module, path, after_text)
     result = dict(changed=changed, context=context_name, contexts=[c.get('name') for c in after['contexts']])
     if module._diff:
         result['diff'] = dict(before=before_text, after=after_text, before_header=path, after_header=path)

@@ -18,13 +18,13 @@ description:
   - Needs no authentik token; works with any OIDC issuer.
 author:
   - kubeauth maintainers (@kubeauth)
+extends_documentation_fragment:
+  - kubeauth.authentik.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Reads only.
   diff_mode:
-    description: Returns details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   issuer:

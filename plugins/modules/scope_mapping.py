@@ -22,13 +22,12 @@ description:
 author:
   - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
+  - kubeauth.authentik.attributes
   - kubeauth.authentik.connection
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Returns details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: Shows only the fields that change; secrets appear as a marker.
 options:

@@ -18,14 +18,13 @@ description:
 author:
   - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
+  - kubeauth.authentik.attributes
   - kubeauth.authentik.connection
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
     details: Reads only.
   diff_mode:
-    description: Returns details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: none
 options:
   name:

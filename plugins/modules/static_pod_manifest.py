@@ -23,12 +23,12 @@ description:
     module and then runs the kubelet restart cycle.
 author:
   - kubeauth maintainers (@kubeauth)
+extends_documentation_fragment:
+  - kubeauth.authentik.attributes
 attributes:
   check_mode:
-    description: Can run in check_mode and return changed status prediction without modifying target.
     support: full
   diff_mode:
-    description: Returns details on what has changed (or possibly needs changing in check_mode), when in diff mode.
     support: full
     details: The whole manifest before and after.
 options:
@@ -122,34 +122,10 @@ changed_flags:
   elements: str
 '''
 
-import os
-import tempfile
+from ansible.module_utils.basic import AnsibleModule
 
-from ansible.module_utils.basic import AnsibleModule, missing_required_lib
-
+from ansible_collections.kubeauth.authentik.plugins.module_utils.files import dump_yaml, read_text, require_yaml, write_atomic, yaml
 from ansible_collections.kubeauth.authentik.plugins.module_utils.manifest import ManifestError, edited, find_container, flags_of
-
-YAML_IMPORT_ERROR = None
-try:
-    import yaml
-except ImportError:  # pragma: no cover
-    yaml = None
-    import traceback
-    YAML_IMPORT_ERROR = traceback.format_exc()
-
-
-def dump(pod):
-    return yaml.safe_dump(pod, default_flow_style=False, sort_keys=False)
-
-
-def write(module, path, text):
-    """Atomic write through a dot-file, which the kubelet ignores."""
-    directory = os.path.dirname(path) or '.'
-    fd, tmp = tempfile.mkstemp(prefix='.%s.' % os.path.basename(path), dir=directory)
-    with os.fdopen(fd, 'w') as handle:
-        handle.write(text)
-    os.chmod(tmp, 0o600)
-    module.atomic_move(tmp, path)
 
 
 def main():
@@ -171,8 +147,7 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if yaml is None:
-        module.fail_json(msg=missing_required_lib('PyYAML'), exception=YAML_IMPORT_ERROR)
+    require_yaml(module)
     params = module.params
     dest = params['dest'] or params['src']
     for name, value in params['flags'].items():
@@ -190,18 +165,14 @@ def main():
         module.fail_json(msg='src: %s is not a usable pod manifest: %s' % (params['src'], exc))
 
     # changed means "the manifest would change"; dest (a staging copy, or src itself) gets the result.
-    text = dump(result_pod) if result_pod != pod else source
+    text = dump_yaml(result_pod) if result_pod != pod else source
     changed = text != source
-    try:
-        with open(dest) as handle:
-            current = handle.read()
-    except (IOError, OSError):
-        current = None
+    current = read_text(dest)
     before_flags = flags_of(find_container(pod, params['container']))
     after_flags = flags_of(container)
     changed_flags = sorted(k for k in set(before_flags) | set(after_flags) if before_flags.get(k, 0) != after_flags.get(k, 0))
     if current != text and not module.check_mode:
-        write(module, dest, text)
+        write_atomic(module, dest, text)
     result = dict(changed=changed, command=container.get('command') or container.get('args'), flags=after_flags,
                   changed_flags=changed_flags, dest=dest)
     if module._diff:

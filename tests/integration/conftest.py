@@ -140,16 +140,13 @@ class Run:
         return self.result.get(key, default)
 
 
-@pytest.fixture
-def run_module(authentik, tmp_path):
-    """run_module('oauth2_provider', {...}, check=False, diff=False) -> Run."""
+def playbook_runner(tmp_path, env_extra=None, defaults=None):
+    """run(module, args, check=False, diff=False) -> Run, one task through ansible-playbook."""
     counter = [0]
 
-    def run(module, args, check=False, diff=False, connection=True):
+    def run(module, args, check=False, diff=False):
         counter[0] += 1
-        args = dict(args)
-        if connection and authentik.ca_path:
-            args.setdefault('ca_path', authentik.ca_path)
+        args = dict(defaults or {}, **args)
         out = tmp_path / ('result-%d.json' % counter[0])
         playbook = tmp_path / ('play-%d.yml' % counter[0])
         # JSON is YAML: the arguments go in verbatim, no templating of user input.
@@ -163,12 +160,31 @@ def run_module(authentik, tmp_path):
             ],
         }]))
         env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-                   ANSIBLE_LOCALHOST_WARNING='False', ANSIBLE_INVENTORY_UNPARSED_WARNING='False')
-        if connection:
-            env.update(AUTHENTIK_URL=authentik.url, AUTHENTIK_TOKEN=authentik.token)
+                   ANSIBLE_LOCALHOST_WARNING='False', ANSIBLE_INVENTORY_UNPARSED_WARNING='False', **(env_extra or {}))
         proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-v', str(playbook)],
                               env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=300)
         assert out.exists(), 'ansible-playbook did not run the task:\n' + proc.stdout
         return Run(json.loads(out.read_text()), proc.stdout)
 
     return run
+
+
+@pytest.fixture
+def run_module(authentik, tmp_path):
+    """Modules that talk to authentik: the connection comes from AUTHENTIK_URL / AUTHENTIK_TOKEN."""
+    connected = playbook_runner(tmp_path, dict(AUTHENTIK_URL=authentik.url, AUTHENTIK_TOKEN=authentik.token),
+                                dict(ca_path=authentik.ca_path) if authentik.ca_path else None)
+    plain = tmp_path / 'plain'
+    plain.mkdir()
+    unconnected = playbook_runner(plain)
+
+    def run(module, args, check=False, diff=False, connection=True):
+        return (connected if connection else unconnected)(module, args, check=check, diff=diff)
+
+    return run
+
+
+@pytest.fixture
+def run_local(tmp_path):
+    """Modules that need no authentik (node-side files)."""
+    return playbook_runner(tmp_path)
