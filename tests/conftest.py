@@ -1,4 +1,4 @@
-"""pytest wiring for the real test node: the `node` marker and its opt-in gate."""
+"""pytest wiring shared by the test tiers: the `node` marker (real test node) and its opt-in gate."""
 
 import os
 

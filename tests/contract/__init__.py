@@ -1,0 +1,1 @@
+"""Contract tests of the authentik stand-in (a package, so its helper modules cannot clash with other test trees)."""

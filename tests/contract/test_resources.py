@@ -1,0 +1,95 @@
+"""Every resource of every emulated release through create, read, list, update and delete,
+with each answer validated against the release's schema (beyond what the recordings cover)."""
+
+import pytest
+
+from standin.client import StandinClient
+from standin.pytest_plugin import standin_versions
+from standin.versions import get_profile
+
+from .scenario import flow_pk, provider_body
+
+
+@pytest.fixture(name="client", scope="module", params=standin_versions())
+def client_fixture(request, standin_factory):
+    """A fresh stand-in per emulated release."""
+    standin_client = StandinClient(standin_factory(request.param))
+    yield standin_client
+    standin_client.close()
+
+
+def crud(client, path: str, lookup: str, create: dict, patch: dict) -> dict:
+    """POST, GET, list, PATCH, PUT(with the create body), DELETE, GET 404; returns the created object."""
+    created = client.api("POST", path, json=create)
+    assert created.status_code == 201, created.text
+    key = created.json()[lookup]
+    assert client.api("GET", f"{path}{key}/").json() == created.json()
+    assert any(item[lookup] == key for item in client.api("GET", path, params={"page_size": 1000}).json()["results"])
+    patched = client.api("PATCH", f"{path}{key}/", json=patch)
+    assert patched.status_code == 200, patched.text
+    assert all(patched.json()[name] == value for name, value in patch.items() if not isinstance(value, list))
+    put = client.api("PUT", f"{path}{key}/", json=create)
+    assert put.status_code == 200, put.text
+    assert client.api("DELETE", f"{path}{key}/").status_code == 204
+    assert client.api("GET", f"{path}{key}/").status_code == 404
+    return created.json()
+
+
+def test_scope_mapping_crud(client):
+    """Custom scope mapping."""
+    path = get_profile(client.handle.version).scope_mapping_path + "/"
+    crud(client, path, "pk", {"name": "crud-mapping", "scope_name": "crud", "expression": "return {}"}, {"description": "changed"})
+
+
+def test_provider_crud(client):
+    """OAuth2 provider."""
+    crud(client, "providers/oauth2/", "pk", provider_body(client, "crud-provider"), {"access_token_validity": "minutes=5"})
+
+
+def test_application_crud_without_provider(client):
+    """Application without provider: provider_obj null, launch_url null."""
+    created = crud(client, "core/applications/", "slug", {"name": "Crud", "slug": "crud-app"}, {"meta_publisher": "me"})
+    assert created["provider_obj"] is None and created["launch_url"] is None
+
+
+def test_group_user_token_crud(client):
+    """Group, user in it, token of the user."""
+    group = crud(client, "core/groups/", "pk", {"name": "crud-group"}, {"attributes": {"a": 1}})
+    assert group["users"] == []
+    user = crud(client, "core/users/", "pk", {"username": "crud-user", "name": "Crud User"}, {"email": "crud@example.com"})
+    assert user["is_superuser"] is False
+    owner = client.api("POST", "core/users/", json={"username": "token-owner", "name": "Token Owner"}).json()
+    crud(client, "core/tokens/", "identifier", {"identifier": "crud-token", "user": owner["pk"], "intent": "api"}, {"description": "d"})
+
+
+def test_flow_and_keypair_crud(client):
+    """Flow (by slug) and a generated keypair."""
+    crud(client, "flows/instances/", "slug", {"name": "Crud", "slug": "crud-flow", "title": "Crud", "designation": "authorization"}, {"title": "New"})
+    generated = client.api("POST", "crypto/certificatekeypairs/generate/", json={"common_name": "crud-keypair", "validity_days": 3})
+    assert generated.status_code == 200 and generated.json()["private_key_available"] is True
+    assert "BEGIN CERTIFICATE" in client.api("GET", f"crypto/certificatekeypairs/{generated.json()['pk']}/view_certificate/").json()["data"]
+
+
+def test_group_membership_actions(client):
+    """add_user/remove_user and the users/groups views of membership."""
+    group = client.api("POST", "core/groups/", json={"name": "members"}).json()
+    user = client.api("POST", "core/users/", json={"username": "member", "name": "Member"}).json()
+    assert client.api("POST", f"core/groups/{group['pk']}/add_user/", json={"pk": user["pk"]}).status_code == 204
+    assert client.api("GET", f"core/users/{user['pk']}/").json()["groups"] == [group["pk"]]
+    assert client.api("GET", f"core/groups/{group['pk']}/").json()["users"] == [user["pk"]]
+    assert client.api("POST", f"core/groups/{group['pk']}/remove_user/", json={"pk": user["pk"]}).status_code == 204
+    assert client.api("GET", f"core/users/{user['pk']}/").json()["groups"] == []
+
+
+def test_flow_delete_cascades_to_providers(client):
+    """Deleting a provider's authorization flow deletes the provider (CASCADE)."""
+    flow = client.api("POST", "flows/instances/", json={"name": "Tmp", "slug": "tmp-flow", "title": "Tmp", "designation": "authorization"}).json()
+    provider = client.api("POST", "providers/oauth2/", json=provider_body(client, "cascade", authorization_flow=flow["pk"])).json()
+    assert client.api("DELETE", "flows/instances/tmp-flow/").status_code == 204
+    assert client.api("GET", f"providers/oauth2/{provider['pk']}/").status_code == 404
+    assert flow_pk(client, "default-provider-authorization-implicit-consent")
+
+
+def test_no_response_violations(client):
+    """All answers of this module validate against the release's schema."""
+    assert client.violations("response") == []

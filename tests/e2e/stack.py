@@ -1,0 +1,141 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The bundled local stack: the authentik stand-in over HTTPS and the real test node.
+
+Used by the end-to-end tests and by the README's main job:
+
+    python3 tests/e2e/stack.py demo       # node up, stand-in, site.yml twice, verify.yml, kubectl auth whoami
+
+Everything the playbooks need is written into one state directory: the inventory
+(with the node's paths from tests/node/node.py env), the test user's app password
+in a vars file readable by root only, and the stand-in's CA.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROOT = os.path.dirname(os.path.dirname(HERE))
+sys.path.insert(0, os.path.dirname(HERE))
+
+import standin  # noqa: E402  (tests/ is the import root)
+from e2e.authentik_user import API, ensure_user  # noqa: E402
+
+NODE = os.path.join(ROOT, 'tests', 'node', 'node.py')
+TEST_USER = dict(username='k8s-e2e', email='k8s-e2e@example.com', group='k8s-admins')
+
+
+def node(*args):
+    """Run tests/node/node.py; its own output shows progress."""
+    subprocess.check_call([sys.executable, NODE] + list(args))
+
+
+def node_env():
+    return json.loads(subprocess.check_output([sys.executable, NODE, 'env']))
+
+
+class Stack:
+    """A running stand-in plus the files that point the playbooks at it and at the node."""
+
+    def __init__(self, state_dir, version='2025.10.4'):
+        self.state_dir = state_dir
+        os.makedirs(state_dir, exist_ok=True)
+        self.standin = standin.start(version=version, state_dir=os.path.join(state_dir, 'standin'))
+        self.api = API(self.standin.url, self.standin.token, self.standin.ca_path)
+        self.user = ensure_user(self.api, TEST_USER['username'], TEST_USER['email'], TEST_USER['group'])
+        self.inventory = os.path.join(state_dir, 'inventory.yml')
+        self.secrets = os.path.join(state_dir, 'secrets.yml')
+        self.user_kubeconfig = os.path.join(state_dir, 'user-kubeconfig')
+        self._write_inventory(node_env())
+
+    def _write_inventory(self, env):
+        crictl = dict(bin=env['crictl'], config=env['crictl_config'])
+        inventory = {'all': {
+            'children': {'control_plane': {'hosts': {'node1': {'ansible_connection': 'local',
+                                                               'ansible_python_interpreter': sys.executable}}}},
+            'vars': {
+                'authentik_oidc_url': self.standin.url,
+                'authentik_oidc_ca_path': self.standin.ca_path,
+                'apiserver_oidc_ca_bundle': self.standin.ca_path,
+                'apiserver_oidc_kubectl': env['kubectl'], 'apiserver_oidc_crictl': crictl['bin'],
+                'apiserver_oidc_crictl_config': crictl['config'],
+                'rbac_kubectl': env['kubectl'],
+                'rbac_bindings': [{'name': 'oidc-e2e-admins', 'role': 'cluster-admin', 'groups': [TEST_USER['group']]}],
+                'kubeconfig_path': self.user_kubeconfig, 'kubeconfig_server': env['apiserver_url'],
+                'kubeconfig_issuer_ca_file': self.standin.ca_path,
+                'verify_kubectl': env['kubectl'], 'verify_crictl': crictl['bin'], 'verify_crictl_config': crictl['config'],
+                'verify_username': TEST_USER['username'],
+                'verify_expected_username': 'oidc:' + TEST_USER['email'],
+                'verify_expected_groups': ['oidc:' + TEST_USER['group']],
+            }}}
+        with open(self.inventory, 'w') as handle:
+            json.dump(inventory, handle, indent=1)
+        fd = os.open(self.secrets, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, 'w') as handle:
+            json.dump({'authentik_oidc_token': self.standin.token, 'verify_app_password': self.user['app_password']}, handle)
+
+    def playbook(self, name, *extra, **kwargs):
+        """ansible-playbook playbooks/<name> against the stack; returns (rc, output) and echoes the output."""
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', self.inventory,
+                   '-e', '@' + self.secrets, os.path.join(ROOT, 'playbooks', name)] + list(extra)
+        env = dict(os.environ, ANSIBLE_LOCALHOST_WARNING='False', ANSIBLE_NOCOLOR='1', ANSIBLE_FORCE_COLOR='0')
+        proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True)
+        lines = []
+        for line in proc.stdout:
+            lines.append(line)
+            if kwargs.get('echo', True):
+                sys.stdout.write(line)
+        return proc.wait(), ''.join(lines)
+
+    def stop(self):
+        self.standin.stop()
+
+
+def recap(output, host):
+    """{'ok': n, 'changed': n, ...} of one host from a PLAY RECAP."""
+    match = re.search(r'^%s\s*:\s*(.*)$' % re.escape(host), output, re.MULTILINE)
+    return dict((k, int(v)) for k, v in re.findall(r'(\w+)=(\d+)', match.group(1))) if match else {}
+
+
+def apiserver_container_id():
+    env = node_env()
+    return subprocess.check_output([env['crictl'], '--config', env['crictl_config'], 'ps', '-q', '--state', 'running',
+                                    '--name', '^kube-apiserver$'], universal_newlines=True).strip()
+
+
+def demo(state_dir):
+    started = time.time()
+    print('== test node (real kubelet, containerd, kube-apiserver; a cold build takes ~10 minutes)', flush=True)
+    node('up')
+    print('== authentik stand-in (2025.10.4 behaviour, HTTPS, own CA) and a test user', flush=True)
+    stack = Stack(state_dir)
+    try:
+        for run in ('first', 'second'):
+            print('== site.yml, %s run' % run, flush=True)
+            rc, output = stack.playbook('site.yml')
+            if rc:
+                sys.exit('site.yml failed')
+        if recap(output, 'node1').get('changed') or recap(output, 'localhost').get('changed'):
+            sys.exit('the second site.yml run changed something')
+        print('== verify.yml: a real token against the real kube-apiserver', flush=True)
+        rc, output = stack.playbook('verify.yml')
+        if rc:
+            sys.exit('verify.yml failed')
+        whoami = re.findall(r'kubectl auth whoami: .*', output)
+        print('\n== done in %.0fs; %s' % (time.time() - started, whoami[-1].rstrip('"') if whoami else 'no whoami line'))
+    finally:
+        stack.stop()
+
+
+if __name__ == '__main__':
+    if sys.argv[1:2] != ['demo']:
+        sys.exit('usage: stack.py demo [STATE_DIR]')
+    demo(sys.argv[2] if len(sys.argv) > 2 else '/var/cache/kubeauth/demo')

@@ -1,0 +1,76 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""End to end on the real node: a real RS256 token from the authentik stand-in, accepted by a real kube-apiserver.
+
+site -> verify -> site again (no change, no restart) -> rollback -> verify fails as it should -> site -> verify;
+and the negative case: with authentik's managed email mapping (email_verified False) the apiserver rejects
+the token and verify says why.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import pytest
+
+from e2e.stack import Stack, apiserver_container_id, node, recap
+
+pytestmark = pytest.mark.node
+
+
+@pytest.fixture(scope='module')
+def stack(tmp_path_factory):
+    node('up')
+    running = Stack(str(tmp_path_factory.mktemp('stack')))
+    try:
+        yield running
+    finally:
+        running.stop()
+        node('down')
+
+
+def test_site_verify_idempotence_and_rollback(stack):
+    rc, output = stack.playbook('site.yml')
+    assert rc == 0, 'site.yml failed'
+    container = apiserver_container_id()
+
+    rc, output = stack.playbook('verify.yml')
+    assert rc == 0, 'verify.yml failed'
+    assert 'kubectl auth whoami: oidc:k8s-e2e@example.com groups=oidc:k8s-admins' in output
+
+    rc, output = stack.playbook('site.yml')
+    assert rc == 0
+    assert recap(output, 'node1')['changed'] == 0 and recap(output, 'localhost')['changed'] == 0
+    assert apiserver_container_id() == container, 'a run with nothing to change restarted the apiserver'
+
+    rc, output = stack.playbook('rollback.yml')
+    assert rc == 0, 'rollback.yml failed'
+    assert apiserver_container_id() != container
+
+    rc, output = stack.playbook('verify.yml')
+    assert rc != 0, 'verify passed on an apiserver without OIDC settings'
+    assert 'apiserver_oidc_issuer_url' in output
+
+    rc, output = stack.playbook('site.yml')
+    assert rc == 0
+    rc, output = stack.playbook('verify.yml')
+    assert rc == 0, 'verify.yml failed after the site was applied again'
+
+
+def test_managed_email_mapping_is_rejected_and_explained(stack):
+    """Seed gotcha 2: authentik 2025.10's managed email mapping says email_verified False."""
+    provider = stack.api.first('providers/oauth2/', name='kubernetes')
+    managed = stack.api.first('propertymappings/provider/scope/', managed='goauthentik.io/providers/oauth2/scope-email')
+    custom = stack.api.first('propertymappings/provider/scope/', name='kubernetes: email (verified)')
+    mappings = [pk for pk in provider['property_mappings'] if pk != custom['pk']] + [managed['pk']]
+    stack.api.call('PATCH', 'providers/oauth2/%s/' % provider['pk'], json={'property_mappings': mappings})
+    try:
+        rc, output = stack.playbook('verify.yml')
+        assert rc != 0, 'a token with email_verified false was accepted'
+        assert 'email_verified false' in output and 'gotcha 2' in output
+        assert 'authentik_oidc_email_mapping_name' in output
+    finally:
+        rc, output = stack.playbook('site.yml')
+        assert rc == 0, 'site.yml did not put the verified mapping back'
+    rc, output = stack.playbook('verify.yml')
+    assert rc == 0

@@ -1,0 +1,60 @@
+"""flows/instances: looked up by slug, not by uuid (as recorded)."""
+
+from .base import Resource, exact
+
+BACKGROUND = "/static/dist/assets/images/flow_background.jpg"
+
+
+class Flows(Resource):
+    """FlowViewSet."""
+
+    collection = "flows"
+    model_label = "Flow"
+    path = "flows/instances"
+    lookup = "slug"
+    lookup_kwarg = "slug"
+    lookup_type = "str"
+    schema = "Flow"
+    ordering = ("slug",)
+    search_fields = ("name", "slug", "title", "designation")
+    unique = {"slug": "Flow with this slug already exists."}
+    # The default background; no flow plan cache in the stand-in.
+    constants = {"background": BACKGROUND, "cache_count": 0}
+
+    def filters(self) -> dict:
+        return {
+            "slug": exact("slug"),
+            "name": exact("name"),
+            "designation": exact("designation"),
+            "denied_action": exact("denied_action"),
+            "flow_uuid": exact("pk"),
+        }
+
+    @staticmethod
+    def get_export_url(obj, _ctx):
+        """URL of the flow export action."""
+        return f"/api/v3/flows/instances/{obj['slug']}/export/"
+
+    def defaults(self, _ctx) -> dict:
+        return {
+            "policybindingmodel_ptr_id": self.store.new_uuid(),
+            "stages": [],
+            "policies": [],
+            "policy_engine_mode": "any",
+            "compatibility_mode": False,
+            "layout": "stacked",
+            "denied_action": "message_continue",
+            "authentication": "none",
+        }
+
+    def destroy(self, obj: dict, ctx) -> None:
+        # Provider.authorization_flow cascades; the optional flow references are SET_NULL.
+        providers = self.app.resource("providers")
+        for provider in list(self.store.all("providers")):
+            if provider["authorization_flow"] == obj["pk"]:
+                providers.destroy(provider, ctx)
+                continue
+            for name in ("authentication_flow", "invalidation_flow"):
+                if provider.get(name) == obj["pk"]:
+                    provider[name] = None
+        super().destroy(obj, ctx)

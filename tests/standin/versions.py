@@ -1,0 +1,97 @@
+"""The authentik releases the stand-in can emulate, and what differs between them.
+
+Shapes (which fields a request or response has) come from each release's real OpenAPI
+schema; this table holds the behaviour a schema cannot express. Every flag is checked
+against the schema when the stand-in starts (see ``spec.check_profile``).
+"""
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class VersionProfile:
+    """One emulated authentik release."""
+
+    name: str
+    schema_file: str
+    # Blueprint file (under blueprints/) holding the managed OAuth2 scope mappings.
+    blueprint_file: str
+    # API path (below /api/v3/) of the scope mapping viewset.
+    scope_mapping_path: str
+    # 2024.10.3+ stores redirect URIs as [{matching_mode, url}]; older ones as a newline string.
+    redirect_uris_as_list: bool
+    # 2024.10 added Provider.invalidation_flow and the default-provider-invalidation-flow.
+    has_invalidation_flow: bool
+    # The discovery document advertises back-channel logout from 2025.8 on.
+    discovery_backchannel_logout: bool
+
+    @property
+    def key(self) -> str:
+        """Version as used in test ids and file names: 2025_10_4."""
+        return self.name.replace(".", "_")
+
+
+VERSIONS = {
+    "2024.6.4": VersionProfile(
+        name="2024.6.4",
+        schema_file="schema-2024.6.4.yml",
+        blueprint_file="providers-oauth2-2024.10.5.yaml",
+        scope_mapping_path="propertymappings/scope",
+        redirect_uris_as_list=False,
+        has_invalidation_flow=False,
+        discovery_backchannel_logout=False,
+    ),
+    "2024.8.4": VersionProfile(
+        name="2024.8.4",
+        schema_file="schema-2024.8.4.yml",
+        blueprint_file="providers-oauth2-2024.10.5.yaml",
+        scope_mapping_path="propertymappings/provider/scope",
+        redirect_uris_as_list=False,
+        has_invalidation_flow=False,
+        discovery_backchannel_logout=False,
+    ),
+    "2024.10.5": VersionProfile(
+        name="2024.10.5",
+        schema_file="schema-2024.10.5.yml",
+        blueprint_file="providers-oauth2-2024.10.5.yaml",
+        scope_mapping_path="propertymappings/provider/scope",
+        redirect_uris_as_list=True,
+        has_invalidation_flow=True,
+        discovery_backchannel_logout=False,
+    ),
+    "2025.10.4": VersionProfile(
+        name="2025.10.4",
+        schema_file="schema.yml",
+        blueprint_file="providers-oauth2.yaml",
+        scope_mapping_path="propertymappings/provider/scope",
+        redirect_uris_as_list=True,
+        has_invalidation_flow=True,
+        discovery_backchannel_logout=True,
+    ),
+}
+
+DEFAULT_VERSION = "2025.10.4"
+
+
+def get_profile(version: str) -> VersionProfile:
+    """Profile of an emulated version; ValueError names the supported ones."""
+    try:
+        return VERSIONS[version]
+    except KeyError:
+        raise ValueError(f"authentik {version} is not emulated; choose one of {', '.join(VERSIONS)}") from None
+
+
+def reference_dir() -> Path:
+    """Directory with the real schemas and blueprints (shared/authentik).
+
+    KUBEAUTH_SHARED points at shared/ (tests/run.sh sets it); without it, the stand-in looks
+    beside the repository, where CI and the work machines keep shared/.
+    """
+    shared = os.environ.get("KUBEAUTH_SHARED")
+    base = Path(shared) if shared else Path(__file__).resolve().parents[3] / "shared"
+    path = base / "authentik"
+    if not (path / "schema.yml").is_file():
+        raise FileNotFoundError(f"authentik reference data not found in {path}; set KUBEAUTH_SHARED to the shared/ directory")
+    return path
