@@ -61,8 +61,9 @@ stage_integration() {
 stage_node() {
   local bin
   bin=$(venv newest)
+  # Builds (or reuses) the Kubernetes binaries, showing progress; a cold build takes ~10 minutes.
   "$bin/python" "$ROOT/tests/node/node.py" build
-  pytest_in newest -q -m node tests/node
+  pytest_in newest -q -m node tests/node tests/e2e
 }
 
 main() {

@@ -90,7 +90,7 @@ class Replayer:
         """Authorization headers: redactions and the recording's base64(...) notation."""
         value = self.fill(value, context)
         if name.lower() == "authorization":
-            scheme, _, rest = value.partition(" ")
+            scheme, dummy, rest = value.partition(" ")
             encoded = BASE64_HEADER.match(rest)
             if encoded:
                 return f"{scheme} {b64(encoded['inner'])}"

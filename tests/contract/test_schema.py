@@ -105,4 +105,4 @@ def test_query_strings_survive_replay(replayed):
     log = [r for r in replayed.client.requests_log() if r["path"].endswith("/propertymappings/provider/scope/") and "managed" in r["query"]]
     assert any(len(r["query"]["managed"]) == 3 for r in log)
     recorded = load("propertymappings-scope-filter-managed-multi")["request"]["full_path"]
-    assert len([k for k, _ in parse_qsl(urlsplit(recorded).query) if k == "managed"]) == 3
+    assert len([k for k, dummy in parse_qsl(urlsplit(recorded).query) if k == "managed"]) == 3

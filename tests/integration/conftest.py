@@ -161,8 +161,9 @@ def playbook_runner(tmp_path, env_extra=None, defaults=None):
         }]))
         env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                    ANSIBLE_LOCALHOST_WARNING='False', ANSIBLE_INVENTORY_UNPARSED_WARNING='False', **(env_extra or {}))
-        proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-v', str(playbook)],
-                              env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=300)
+        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-v', str(playbook)]
+        proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
+                              timeout=300, check=False)
         assert out.exists(), 'ansible-playbook did not run the task:\n' + proc.stdout
         return Run(json.loads(out.read_text()), proc.stdout)
 

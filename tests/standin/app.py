@@ -63,7 +63,7 @@ class StandinApp:
             self.requests.append({
                 "method": request.method,
                 "path": request.path,
-                "query": {key: request.query_values(key) for key, _ in request.query},
+                "query": {key: request.query_values(key) for key, dummy in request.query},
                 "status": response.status,
             })
         return response

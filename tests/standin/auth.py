@@ -21,7 +21,7 @@ def authenticate(app, request):
     header = request.header("authorization").strip()
     if header == "" or " " not in header:
         return None
-    scheme, _, credentials = header.partition(" ")
+    scheme, dummy, credentials = header.partition(" ")
     if scheme.lower() != "bearer":
         raise ApiError(403, {"detail": "Unsupported authentication type"})
     if credentials == "":

@@ -72,7 +72,7 @@ class TokenEndpoint:
         header = request.header("authorization")
         if re.match(r"^Basic\s{1}.+$", header):
             try:
-                client_id, _, client_secret = base64.b64decode(header.split()[1]).decode("utf-8").partition(":")
+                client_id, dummy, client_secret = base64.b64decode(header.split()[1]).decode("utf-8").partition(":")
             except (ValueError, binascii.Error):
                 client_id = client_secret = ""
             return client_id, client_secret
@@ -105,7 +105,7 @@ class TokenEndpoint:
         if hmac.compare_digest(client_secret.encode(), provider["client_secret"].encode()):
             return self.generated_user(provider)
         try:
-            username, _, password = base64.b64decode(client_secret).decode("utf-8").partition(":")
+            username, dummy, password = base64.b64decode(client_secret).decode("utf-8").partition(":")
         except (ValueError, binascii.Error):
             raise TokenError("invalid_grant") from None
         return self.password_user(provider, username, password)

@@ -23,7 +23,7 @@ ID_ALPHABET = string.ascii_letters + string.digits
 
 def generate_id(length: int = 40) -> str:
     """authentik.lib.generators.generate_id: letters and digits."""
-    return "".join(secrets.choice(ID_ALPHABET) for _ in range(length))
+    return "".join(secrets.choice(ID_ALPHABET) for dummy in range(length))
 
 
 def build_self_signed(common_name: str, version: str, *, validity_days: int = 365, alg: str = "rsa", key_size: int = 4096, sans=()):
