@@ -13,4 +13,5 @@ TREE=$(collection_tree)
 say "the local stack and the playbooks"
 cd "$TREE"
 PATH="$BIN:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" PYTHONPATH="$TREE/tests" \
+  KUBEAUTH_SHARED="${KUBEAUTH_SHARED:-$(cd "$ROOT/.." && pwd)/shared}" \
   "$BIN/python" tests/e2e/stack.py demo "$CACHE/demo"
