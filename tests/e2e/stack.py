@@ -66,7 +66,7 @@ class Stack:
                 'authentik_oidc_ca_path': self.standin.ca_path,
                 'apiserver_oidc_ca_bundle': self.standin.ca_path,
                 'apiserver_oidc_kubectl': env['kubectl'], 'apiserver_oidc_crictl': crictl['bin'],
-                'apiserver_oidc_crictl_config': crictl['config'],
+                'apiserver_oidc_crictl_config': crictl['config'], 'apiserver_oidc_persist_kubeadm_config': True,
                 'rbac_kubectl': env['kubectl'],
                 'rbac_bindings': [{'name': 'oidc-e2e-admins', 'role': 'cluster-admin', 'groups': [TEST_USER['group']]}],
                 'kubeconfig_path': self.user_kubeconfig, 'kubeconfig_server': env['apiserver_url'],
@@ -103,6 +103,13 @@ def recap(output, host):
     """{'ok': n, 'changed': n, ...} of one host from a PLAY RECAP."""
     match = re.search(r'^%s\s*:\s*(.*)$' % re.escape(host), output, re.MULTILINE)
     return dict((k, int(v)) for k, v in re.findall(r'(\w+)=(\d+)', match.group(1))) if match else {}
+
+
+def kubeadm_cluster_configuration():
+    """The ClusterConfiguration text of the kube-system/kubeadm-config ConfigMap."""
+    env = node_env()
+    return subprocess.check_output([env['kubectl'], '--kubeconfig', env['kubeconfig'], '-n', 'kube-system', 'get', 'configmap',
+                                    'kubeadm-config', '-o', 'jsonpath={.data.ClusterConfiguration}'], universal_newlines=True)
 
 
 def apiserver_container_id():

@@ -13,7 +13,7 @@ __metaclass__ = type
 
 import pytest
 
-from e2e.stack import Stack, apiserver_container_id, node, recap
+from e2e.stack import Stack, apiserver_container_id, kubeadm_cluster_configuration, node, recap
 
 pytestmark = pytest.mark.node
 
@@ -33,6 +33,9 @@ def test_site_verify_idempotence_and_rollback(stack):
     rc, output = stack.playbook('site.yml')
     assert rc == 0, 'site.yml failed'
     container = apiserver_container_id()
+    # kubeadm upgrade regenerates the manifest from this: the OIDC flags must be there too (v1beta4 list form).
+    cluster_config = kubeadm_cluster_configuration()
+    assert 'name: oidc-issuer-url' in cluster_config and stack.standin.url in cluster_config
 
     rc, output = stack.playbook('verify.yml')
     assert rc == 0, 'verify.yml failed'
