@@ -70,7 +70,10 @@ class Stack:
                 'rbac_kubectl': env['kubectl'],
                 'rbac_bindings': [{'name': 'oidc-e2e-admins', 'role': 'cluster-admin', 'groups': [TEST_USER['group']]}],
                 'kubeconfig_path': self.user_kubeconfig, 'kubeconfig_server': env['apiserver_url'],
-                'kubeconfig_issuer_ca_file': self.standin.ca_path,
+                'kubeconfig_issuer_ca_file': self.standin.ca_path, 'kubeconfig_current_context': True,
+                # No browser here: kubelogin's password grant, which authentik answers for app passwords.
+                'kubeconfig_extra_args': ['--grant-type=password', '--username=' + TEST_USER['username'],
+                                          '--password={{ verify_app_password }}'],
                 'verify_kubectl': env['kubectl'], 'verify_crictl': crictl['bin'], 'verify_crictl_config': crictl['config'],
                 'verify_username': TEST_USER['username'],
                 'verify_expected_username': 'oidc:' + TEST_USER['email'],
@@ -81,6 +84,19 @@ class Stack:
         fd = os.open(self.secrets, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, 'w') as handle:
             json.dump({'authentik_oidc_token': self.standin.token, 'verify_app_password': self.user['app_password']}, handle)
+
+    def user_kubectl(self, *args):
+        """Real kubectl with the generated user kubeconfig; `kubectl oidc-login` resolves to the kubelogin stand-in."""
+        bin_dir = os.path.join(self.state_dir, 'bin')
+        os.makedirs(bin_dir, exist_ok=True)
+        plugin = os.path.join(bin_dir, 'kubectl-oidc_login')
+        with open(plugin, 'w') as handle:
+            handle.write('#!/bin/sh\nexec %s %s "$@"\n' % (sys.executable, os.path.join(HERE, 'kubelogin_shim.py')))
+        os.chmod(plugin, 0o755)
+        env = node_env()
+        path = os.pathsep.join([bin_dir, os.path.dirname(env['kubectl']), os.environ.get('PATH', '')])
+        return subprocess.run([env['kubectl'], '--kubeconfig', self.user_kubeconfig] + list(args), env=dict(os.environ, PATH=path),
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
 
     def playbook(self, name, *extra, **kwargs):
         """ansible-playbook playbooks/<name> against the stack; returns (rc, output) and echoes the output."""

@@ -11,6 +11,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import json
+
 import pytest
 
 from e2e.stack import Stack, apiserver_container_id, kubeadm_cluster_configuration, node, recap
@@ -40,6 +42,13 @@ def test_site_verify_idempotence_and_rollback(stack):
     rc, output = stack.playbook('verify.yml')
     assert rc == 0, 'verify.yml failed'
     assert 'kubectl auth whoami: oidc:k8s-e2e@example.com groups=oidc:k8s-admins' in output
+
+    # The generated user kubeconfig, driven by real kubectl through its exec plugin.
+    whoami = stack.user_kubectl('auth', 'whoami', '-o', 'json')
+    assert whoami.returncode == 0, whoami.stderr
+    user_info = json.loads(whoami.stdout)['status']['userInfo']
+    assert user_info['username'] == 'oidc:k8s-e2e@example.com' and 'oidc:k8s-admins' in user_info['groups']
+    assert stack.user_kubectl('get', 'namespaces').returncode == 0, 'the RBAC binding of the group does not work'
 
     rc, output = stack.playbook('site.yml')
     assert rc == 0
