@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
-ALL_STAGES=(sanity lint unit contract integration node)
+ALL_STAGES=(sanity lint package unit contract integration node)
 FAILED=()
 PASSED=()
 
@@ -34,6 +34,25 @@ stage_lint() {
   bin=$(venv newest)
   tree=$(collection_tree)
   (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" "$bin/ansible-lint" --profile production --offline)
+}
+
+# The built artifact, installed the way users install it, documents every plugin.
+stage_package() {
+  local bin out plugin
+  bin=$(venv newest)
+  out=$(mktemp -d)
+  (cd "$ROOT" && "$bin/ansible-galaxy" collection build --output-path "$out")
+  "$bin/ansible-galaxy" collection install -p "$out/installed" "$out"/kubeauth-authentik-*.tar.gz
+  for plugin in "$ROOT"/plugins/modules/*.py; do
+    plugin=$(basename "$plugin" .py)
+    ANSIBLE_COLLECTIONS_PATH="$out/installed" "$bin/ansible-doc" "kubeauth.authentik.$plugin" > /dev/null
+    echo "ansible-doc kubeauth.authentik.$plugin: ok"
+  done
+  for plugin in jwt_segment kubeadm_apiserver; do
+    ANSIBLE_COLLECTIONS_PATH="$out/installed" "$bin/ansible-doc" -t filter "kubeauth.authentik.$plugin" > /dev/null
+    echo "ansible-doc -t filter kubeauth.authentik.$plugin: ok"
+  done
+  rm -rf "$out"
 }
 
 pytest_in() {  # venv-name, pytest args...
