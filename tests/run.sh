@@ -83,6 +83,11 @@ stage_node() {
   # Builds (or reuses) the Kubernetes binaries, showing progress; a cold build takes ~10 minutes.
   "$bin/python" "$ROOT/tests/node/node.py" build
   pytest_in newest -q -m node tests/node tests/e2e
+  # molecule scenarios of apiserver_oidc (extensions/molecule): create/destroy reuse tests/node/node.py.
+  local tree
+  tree=$(collection_tree)
+  (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" KUBEAUTH_SHARED="${KUBEAUTH_SHARED:-$ROOT/../shared}" \
+    "$bin/molecule" test --all)
 }
 
 main() {
