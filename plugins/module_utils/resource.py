@@ -59,12 +59,11 @@ class AuthentikModule:
 class ObjectModule(AuthentikModule):
     """Keeps one authentik object in the state the user asked for.
 
-    Subclasses set object_key, kind, hidden and normalizers, and implement
+    Subclasses set object_key, hidden and normalizers, and implement
     endpoint(), find(), desired(existing) and, if they like, extra_results(obj).
     """
 
     object_key = 'object'
-    kind = 'object'
     detail_key = 'pk'
     hidden = frozenset()
     normalizers = {}

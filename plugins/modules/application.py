@@ -138,7 +138,6 @@ FIELDS = dict(name='name', launch_url='meta_launch_url', group='group', descript
 
 class ApplicationModule(ObjectModule):
     object_key = 'application'
-    kind = 'application'
     detail_key = 'slug'
     argument_spec = dict(
         state=dict(type='str', choices=['present', 'absent'], default='present'),

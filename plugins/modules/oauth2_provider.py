@@ -253,7 +253,6 @@ PLAIN = ('client_type', 'client_id', 'client_secret', 'sub_mode', 'include_claim
 
 class OAuth2ProviderModule(ObjectModule):
     object_key = 'provider'
-    kind = 'OAuth2 provider'
     hidden = frozenset(['client_secret'])
     normalizers = dict(
         property_mappings=sorted_list,

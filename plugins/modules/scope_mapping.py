@@ -111,7 +111,6 @@ def check_expression(expression):
 
 class ScopeMappingModule(ObjectModule):
     object_key = 'scope_mapping'
-    kind = 'scope mapping'
     normalizers = dict(expression=text_block)
     argument_spec = dict(
         state=dict(type='str', choices=['present', 'absent'], default='present'),
