@@ -67,23 +67,23 @@ class Stack:
                 'apiserver_oidc_ca_bundle': self.standin.ca_path,
                 'apiserver_oidc_kubectl': env['kubectl'], 'apiserver_oidc_crictl': crictl['bin'],
                 'apiserver_oidc_crictl_config': crictl['config'], 'apiserver_oidc_persist_kubeadm_config': True,
-                'rbac_kubectl': env['kubectl'],
-                'rbac_bindings': [{'name': 'oidc-e2e-admins', 'role': 'cluster-admin', 'groups': [TEST_USER['group']]}],
-                'kubeconfig_path': self.user_kubeconfig, 'kubeconfig_server': env['apiserver_url'],
-                'kubeconfig_issuer_ca_file': self.standin.ca_path, 'kubeconfig_current_context': True,
+                'oidc_rbac_kubectl': env['kubectl'],
+                'oidc_rbac_bindings': [{'name': 'oidc-e2e-admins', 'role': 'cluster-admin', 'groups': [TEST_USER['group']]}],
+                'oidc_kubeconfig_path': self.user_kubeconfig, 'oidc_kubeconfig_server': env['apiserver_url'],
+                'oidc_kubeconfig_issuer_ca_file': self.standin.ca_path, 'oidc_kubeconfig_current_context': True,
                 # No browser here: kubelogin's password grant, which authentik answers for app passwords.
-                'kubeconfig_extra_args': ['--grant-type=password', '--username=' + TEST_USER['username'],
-                                          '--password={{ verify_app_password }}'],
-                'verify_kubectl': env['kubectl'], 'verify_crictl': crictl['bin'], 'verify_crictl_config': crictl['config'],
-                'verify_username': TEST_USER['username'],
-                'verify_expected_username': 'oidc:' + TEST_USER['email'],
-                'verify_expected_groups': ['oidc:' + TEST_USER['group']],
+                'oidc_kubeconfig_extra_args': ['--grant-type=password', '--username=' + TEST_USER['username'],
+                                          '--password={{ oidc_verify_app_password }}'],
+                'oidc_verify_kubectl': env['kubectl'], 'oidc_verify_crictl': crictl['bin'], 'oidc_verify_crictl_config': crictl['config'],
+                'oidc_verify_username': TEST_USER['username'],
+                'oidc_verify_expected_username': 'oidc:' + TEST_USER['email'],
+                'oidc_verify_expected_groups': ['oidc:' + TEST_USER['group']],
             }}}
         with open(self.inventory, 'w') as handle:
             json.dump(inventory, handle, indent=1)
         fd = os.open(self.secrets, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
         with os.fdopen(fd, 'w') as handle:
-            json.dump({'authentik_oidc_token': self.standin.token, 'verify_app_password': self.user['app_password']}, handle)
+            json.dump({'authentik_oidc_token': self.standin.token, 'oidc_verify_app_password': self.user['app_password']}, handle)
 
     def user_kubectl(self, *args):
         """Real kubectl with the generated user kubeconfig; `kubectl oidc-login` resolves to the kubelogin stand-in."""
