@@ -54,7 +54,8 @@ def start(version: str = DEFAULT_VERSION, state_dir=None, port: int = 0, *, bind
     state.mkdir(parents=True, exist_ok=True)
     token = token or generate_id(60)
     app = StandinApp(version, token, admin_email=admin_email, key_size=key_size)
-    paths = make_certificates(state)
+    # A stand-in bound to a test network's address (nodes in namespaces reach it there) is named in its certificate.
+    paths = make_certificates(state, extra_names=() if bind in ("127.0.0.1", "localhost", "::1", "0.0.0.0") else (bind,))
     server = StandinServer((bind, port), app, server_context(paths))
     serve_in_thread(server)
     url = _url(bind, server.server_address[1])
