@@ -10,9 +10,9 @@ __metaclass__ = type
 
 import time
 import traceback
+from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
 
 from ansible_collections.kubeauth.authentik.plugins.module_utils.versions import ServerFeatures
 

@@ -20,6 +20,7 @@ author:
   - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
   - kubeauth.authentik.attributes
+  - kubeauth.authentik.attributes.action_group
   - kubeauth.authentik.connection
 attributes:
   check_mode:
@@ -123,8 +124,7 @@ server_version:
 '''
 
 import re
-
-from ansible.module_utils.six.moves.urllib.parse import urlsplit
+from urllib.parse import urlsplit
 
 from ansible_collections.kubeauth.authentik.plugins.module_utils.api import APPLICATIONS
 from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError

@@ -19,13 +19,9 @@ author:
   - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
   - kubeauth.authentik.attributes
+  - kubeauth.authentik.attributes.action_group
+  - kubeauth.authentik.attributes.info_module
   - kubeauth.authentik.connection
-attributes:
-  check_mode:
-    support: full
-    details: Reads only.
-  diff_mode:
-    support: none
 options:
   slug:
     description: Exact slug of the flow.

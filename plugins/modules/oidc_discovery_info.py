@@ -20,12 +20,7 @@ author:
   - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
   - kubeauth.authentik.attributes
-attributes:
-  check_mode:
-    support: full
-    details: Reads only.
-  diff_mode:
-    support: none
+  - kubeauth.authentik.attributes.info_module
 options:
   issuer:
     description:
@@ -117,8 +112,9 @@ from ansible_collections.kubeauth.authentik.plugins.module_utils.client import (
 )
 
 EMPTY_JWKS = ('the JWKS at %s has no keys: the authentik provider has no signing key, so tokens are signed with HS256 and '
-              'kube-apiserver cannot verify them (seed gotcha 1). Fix: set signing_key on kubeauth.authentik.oauth2_provider '
-              '(for example "authentik Self-signed Certificate").')
+              'kube-apiserver cannot verify them. Fix: set signing_key on kubeauth.authentik.oauth2_provider '
+              '(for example "authentik Self-signed Certificate"). See \'Empty JWKS or HS256 tokens\' in the '
+              'troubleshooting guide (docs/docsite/rst/troubleshooting.rst).')
 
 
 def discovery_url_of(issuer):

@@ -23,6 +23,7 @@ author:
   - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
   - kubeauth.authentik.attributes
+  - kubeauth.authentik.attributes.action_group
   - kubeauth.authentik.connection
 attributes:
   check_mode:

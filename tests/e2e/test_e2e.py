@@ -70,7 +70,7 @@ def test_site_verify_idempotence_and_rollback(stack):
 
 
 def test_managed_email_mapping_is_rejected_and_explained(stack):
-    """Seed gotcha 2: authentik 2025.10's managed email mapping says email_verified False."""
+    """authentik 2025.10's managed email mapping says email_verified False: verify names the fix."""
     provider = stack.api.first('providers/oauth2/', name='kubernetes')
     managed = stack.api.first('propertymappings/provider/scope/', managed='goauthentik.io/providers/oauth2/scope-email')
     custom = stack.api.first('propertymappings/provider/scope/', name='kubernetes: email (verified)')
@@ -79,7 +79,7 @@ def test_managed_email_mapping_is_rejected_and_explained(stack):
     try:
         rc, output = stack.playbook('verify.yml')
         assert rc != 0, 'a token with email_verified false was accepted'
-        assert 'email_verified false' in output and 'gotcha 2' in output
+        assert 'email_verified false' in output and "'Email not verified' in the troubleshooting guide" in output
         assert 'authentik_oidc_email_mapping_name' in output
     finally:
         rc, output = stack.playbook('site.yml')
