@@ -17,13 +17,15 @@ FAILED=()
 PASSED=()
 
 stage_sanity() {
-  local name bin tree py
+  local name bin tree py core
   tree=$(collection_tree)
   for name in newest oldest; do
     bin=$(venv "$name")
     offline_get_pip "$bin"
     py=$("$bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-    echo "ansible-test sanity with $("$bin/ansible" --version | head -1) on Python $py"
+    # The whole output, then its first line: `| head -1` closes the pipe early and ansible prints a BrokenPipe traceback.
+    core=$("$bin/ansible" --version)
+    echo "ansible-test sanity with ${core%%$'\n'*} on Python $py"
     (cd "$tree" && PATH="$bin:$PATH" "$bin/ansible-test" sanity --color no --python "$py" --requirements \
       --exclude tests/node/go/)
   done
