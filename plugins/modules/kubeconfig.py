@@ -11,12 +11,14 @@ DOCUMENTATION = r'''
 ---
 module: kubeconfig
 short_description: Merge one cluster, user and context into a kubeconfig file
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Adds or replaces, by name, one cluster, one user and one context in a kubeconfig file, and leaves every other
     entry and preference as it is; never clobbers other contexts.
   - Creates the file (mode 0600) when it does not exist. Writes only when the content changes.
   - With O(state=absent) removes the named entries.
+requirements:
+  - PyYAML on the host the module runs on (a control-plane node, or the controller)
 author:
   - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:

@@ -11,7 +11,7 @@ DOCUMENTATION = r'''
 ---
 module: static_pod_manifest
 short_description: Edit the command flags, volumes and mounts of a static pod manifest
-version_added: 0.1.0
+version_added: 0.2.0
 description:
   - Reads a static pod manifest such as C(/etc/kubernetes/manifests/kube-apiserver.yaml), sets and removes command-line
     flags of one container and hostPath volumes with their mounts, and writes the result to O(dest).
@@ -21,6 +21,8 @@ description:
     file in its manifests directory.
   - Does not restart anything. The C(kubeauth.authentik.apiserver_oidc) role renders to a staging path with this
     module and then runs the kubelet restart cycle.
+requirements:
+  - PyYAML on the host the module runs on (a control-plane node, or the controller)
 author:
   - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
