@@ -69,11 +69,13 @@ class StandinApp:
         return response
 
     def route(self, request) -> Response:
-        """API, OAuth2/OIDC, or Django's 404 page."""
+        """API, OAuth2/OIDC, the login pages, or Django's 404 page."""
         if request.path.startswith(API_PREFIX):
             return self.api(request)
         if request.path.startswith("/application/o/"):
             return self.oidc.handle(request)
+        if request.path.startswith(("/flows/", "/if/flow/")):
+            return self.oidc.executor.handle_page(request)
         return not_found_page(self.profile.name)
 
     def internal_error(self, request, exc) -> Response:

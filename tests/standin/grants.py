@@ -1,8 +1,8 @@
-"""POST /application/o/token/: client authentication and the grants authentik answers without a browser.
+"""POST /application/o/token/: client authentication, the grants, and the tokens they issue.
 
 authentik.providers.oauth2.views.token: client_credentials and password are handled alike
 (username + app password, the provider's own secret, or base64(username:password) as secret);
-authorization_code and refresh_token need a browser flow and always fail here.
+authorization_code and refresh_token are added by codegrant.py.
 """
 
 import base64
@@ -17,6 +17,7 @@ from . import signing
 from .keys import generate_id
 from .resources.providers import parse_duration
 from .resources.tokens import active_token
+from .sessions import hash_session_key
 from .wire import Response, plain_json
 
 ACR = "goauthentik.io/providers/oauth2/default"
@@ -79,22 +80,32 @@ class TokenEndpoint:
         return form.get("client_id", ""), form.get("client_secret", "")
 
     def grant(self, form: dict, provider: dict, client_secret: str, request) -> dict:
-        """TokenParams + TokenView: only client_credentials and password issue tokens here."""
+        """TokenParams + TokenView."""
         grant_type = form.get("grant_type", "")
-        if grant_type in ("authorization_code", "refresh_token"):
-            if provider["client_type"] == "confidential" and not hmac.compare_digest(provider["client_secret"], client_secret):
-                raise TokenError("invalid_client")
-            # No browser flow in the stand-in, hence no valid code or refresh token.
-            raise TokenError("invalid_grant")
+        if grant_type in ("authorization_code", "refresh_token") and provider["client_type"] == "confidential" \
+                and not hmac.compare_digest(provider["client_secret"], client_secret):
+            raise TokenError("invalid_client")
+        # Scopes without a mapping on the provider are dropped silently (recorded).
+        available = {mapping["scope_name"] for mapping in self.claims.mappings(provider)}
+        scope = [name for name in _parse_scope(form.get("scope", "")) if name in available]
+        if grant_type == "authorization_code":
+            return self.code_grant(form, provider, request)
+        if grant_type == "refresh_token":
+            return self.refresh_grant(form, provider, scope, request)
         if grant_type in ("client_credentials", "password"):
             user = self.client_credentials_user(form, provider, client_secret)
-            # Scopes without a mapping on the provider are dropped silently (recorded).
-            available = {mapping["scope_name"] for mapping in self.claims.mappings(provider)}
-            scope = [name for name in _parse_scope(form.get("scope", "")) if name in available]
             return self.issue(provider, user, scope, request)
         if grant_type == "urn:ietf:params:oauth:grant-type:device_code":
             raise TokenError("invalid_grant")
         raise TokenError("unsupported_grant_type")
+
+    def code_grant(self, form: dict, provider: dict, request) -> dict:
+        """authorization_code: codegrant.CodeTokenEndpoint, which oidc.py serves."""
+        raise NotImplementedError
+
+    def refresh_grant(self, form: dict, provider: dict, scope: list, request) -> dict:
+        """refresh_token: codegrant.CodeTokenEndpoint, which oidc.py serves."""
+        raise NotImplementedError
 
     def client_credentials_user(self, form: dict, provider: dict, client_secret: str) -> dict:
         """__post_init_client_credentials: username+app password, provider secret, or base64(user:password)."""
@@ -160,6 +171,11 @@ class TokenEndpoint:
     def issue(self, provider: dict, user: dict, scope: list, request) -> dict:
         """create_client_credentials_response: an access token and an id_token, no refresh token."""
         now = int(time.time())
+        return self.mint(provider, user, scope, request, auth_time=now)
+
+    def mint(self, provider: dict, user: dict, scope: list, request, *, auth_time: int, nonce=None, session=None) -> dict:
+        """AccessToken + IDToken.new: the token answer (exp from access_token_validity, sid from the session)."""
+        now = int(time.time())
         lifetime = int(timedelta(**parse_duration(provider["access_token_validity"])).total_seconds())
         id_token = {
             "iss": self.app.resource("providers").issuer(provider, request.base_url),
@@ -167,8 +183,10 @@ class TokenEndpoint:
             "aud": provider["client_id"],
             "exp": now + lifetime,
             "iat": now,
-            "auth_time": now,
+            "auth_time": auth_time,
             "acr": ACR,
+            "nonce": nonce,
+            "sid": hash_session_key(session) if session else None,
         }
         id_token = {key: value for key, value in id_token.items() if value is not None}
         if provider["include_claims_in_id_token"]:

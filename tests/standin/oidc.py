@@ -1,8 +1,8 @@
-"""/application/o/: routing, discovery, JWKS and userinfo (the token endpoint is grants.py).
+"""/application/o/: routing, discovery, JWKS and userinfo (the token endpoint is grants.py and codegrant.py).
 
 Follows authentik.providers.oauth2 (views/jwks.py, views/provider.py, views/userinfo.py) as
-recorded from 2025.10.4. Flows that need a browser (authorize, device, end-session) are not
-emulated.
+recorded from 2025.10.4. The authorization endpoint and the login it leads to are authorize.py
+and executor.py; device code, end-session, introspection and revocation are not emulated.
 """
 
 import re
@@ -10,15 +10,19 @@ import time
 from urllib.parse import parse_qsl
 
 from . import keys, signing
+from .authorize import AuthorizeEndpoint
 from .claims import Claims
-from .grants import ACR, TokenEndpoint
+from .codegrant import CodeTokenEndpoint
+from .executor import FlowExecutor
+from .grants import ACR
+from .sessions import Sessions
 from .wire import Response, not_allowed_page, not_found_page, plain_json
 
 BEARER_ERRORS = {
     "invalid_token": (401, "The access token provided is expired, revoked, malformed, or invalid for other reasons"),
     "insufficient_scope": (403, "The request requires higher privileges than provided by the access token"),
 }
-NOT_EMULATED = ("authorize", "device", "introspect", "revoke", "end-session")
+NOT_EMULATED = ("device", "introspect", "revoke", "end-session")
 APP_ROUTE = re.compile(r"^/application/o/(?P<slug>[^/]+)/(?P<rest>.*)$")
 
 
@@ -29,7 +33,12 @@ class OIDC:
         self.app = app
         self.store = app.store
         self.claims = Claims(app)
-        self.tokens = TokenEndpoint(app, self.claims)
+        self.tokens = CodeTokenEndpoint(app, self.claims)
+        self.sessions = Sessions(self.store)
+        self.authorize = AuthorizeEndpoint(self)
+        self.executor = FlowExecutor(self)
+        for route in self.executor.routes():
+            app.router.add(route)
 
     # -- routing --------------------------------------------------------------------------------
     def handle(self, request) -> Response:
@@ -37,6 +46,8 @@ class OIDC:
         path = request.path
         if path == "/application/o/token/":
             return self.tokens.handle(request) if request.method == "POST" else not_allowed_page("POST, OPTIONS")
+        if path == "/application/o/authorize/":
+            return self.authorize.handle(request)
         if path == "/application/o/userinfo/":
             if request.method not in ("GET", "POST"):
                 return not_allowed_page("GET, POST, OPTIONS")

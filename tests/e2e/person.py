@@ -1,0 +1,142 @@
+# -*- coding: utf-8 -*-
+# GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
+"""A person at a browser, for kubelogin's `--browser-command`: opens the URL, logs in, consents, goes back.
+
+    kubectl oidc-login get-token ... --browser-command=<wrapper running: person.py URL>
+
+kubelogin runs the command with one argument, its own local page (http://localhost:PORT/), which
+redirects to authentik's authorization endpoint. This follows every redirect itself, and where
+authentik shows its flow interface (/if/flow/<slug>/) it does what the page's script does: it
+drives the flow executor API (/api/v3/flows/executor/<slug>/?query=...) and answers the
+challenges (identification: the username; password: the password, an app password here;
+consent: the token it was shown) until authentik redirects back to kubelogin with the code.
+Where authentik answers with an error page, it stops and says so, like a person would.
+
+Who logs in comes from the JSON file named by $KUBEAUTH_PERSON: {"username", "password",
+"ca" (the CA file of authentik's certificate), "trace" (optional: where to write the steps as JSON)}.
+"""
+
+from __future__ import absolute_import, division, print_function
+
+__metaclass__ = type
+
+import json
+import os
+import re
+import sys
+from urllib.parse import urlencode, urljoin, urlsplit
+
+import requests
+
+MAX_STEPS = 40
+
+
+class PersonError(Exception):
+    """The person gave up: what the browser showed."""
+
+
+class Person:
+    def __init__(self, username, password, ca):
+        self.username, self.password = username, password
+        self.session = requests.Session()
+        self.session.trust_env = False  # REQUESTS_CA_BUNDLE must not replace the CA given here
+        self.session.verify = ca
+        self.steps = []
+
+    def note(self, what, url, status=None):
+        self.steps.append({'what': what, 'url': url, 'status': status})
+
+    def open(self, url, stop_at=None):
+        """Follow the URL like a browser until kubelogin's page answers; returns that final response.
+
+        With stop_at (a URL prefix), return the first URL starting with it instead of opening it.
+        """
+        for dummy in range(MAX_STEPS):
+            if stop_at and url.startswith(stop_at):
+                return url
+            response = self.session.get(url, allow_redirects=False, timeout=30)
+            self.note('get', url, response.status_code)
+            if response.is_redirect:
+                url = urljoin(url, response.headers['Location'])
+                continue
+            path = urlsplit(url).path
+            if response.status_code == 200 and path.startswith('/if/flow/'):
+                url = self.run_flow(url, path.split('/')[3])
+                continue
+            if response.status_code >= 400:
+                raise PersonError('%s answered %d: %s' % (url.split('?')[0], response.status_code, page_title(response.text)))
+            return response
+        raise PersonError('more than %d steps without getting back to kubelogin' % MAX_STEPS)
+
+    def run_flow(self, page_url, slug):
+        """What the flow interface's script does; returns where the flow sends the browser next."""
+        base = '{0.scheme}://{0.netloc}'.format(urlsplit(page_url))
+        executor = '%s/api/v3/flows/executor/%s/?%s' % (base, slug, urlencode({'query': urlsplit(page_url).query}))
+        challenge = self.call('GET', executor)
+        for dummy in range(MAX_STEPS):
+            component = challenge.get('component')
+            self.note(component, executor)
+            if challenge.get('response_errors'):
+                raise PersonError('%s refused the answer: %s' % (component, json.dumps(challenge['response_errors'])))
+            if component == 'xak-flow-redirect':
+                return urljoin(base + '/', challenge['to'])
+            if component == 'ak-stage-identification':
+                answer = {'uid_field': self.username}
+            elif component == 'ak-stage-password':
+                answer = {'password': self.password}
+            elif component == 'ak-stage-consent':
+                answer = {'token': challenge['token']}
+            elif component == 'ak-stage-access-denied':
+                raise PersonError('access denied: %s' % challenge.get('error_message', ''))
+            else:
+                raise PersonError('a stage this person cannot answer: %s' % component)
+            challenge = self.call('POST', executor, dict(answer, component=component))
+        raise PersonError('the flow did not end')
+
+    def call(self, method, url, body=None):
+        """One executor request; a 302 back to the executor is followed with GET, as the browser does."""
+        response = self.session.request(method, url, json=body, allow_redirects=False, timeout=30)
+        while response.is_redirect:
+            url = urljoin(url, response.headers['Location'])
+            response = self.session.get(url, allow_redirects=False, timeout=30)
+        if response.status_code != 200:
+            raise PersonError('flow executor answered %d: %s' % (response.status_code, response.text[:200]))
+        return response.json()
+
+
+def page_title(html):
+    """The heading of an HTML page (authentik's error pages put the error's title there)."""
+    match = re.search(r'<h1[^>]*>\s*(.*?)\s*</h1>', html, re.S) or re.search(r'<title>\s*(.*?)\s*</title>', html, re.S)
+    return re.sub(r'\s+', ' ', match.group(1)) if match else html[:200]
+
+
+def redacted(url):
+    """A URL without the values of code and state (they are secrets for a moment)."""
+    return re.sub(r'([?&#](?:code|state)=)[^&]*', r'\1<redacted>', url)
+
+
+def main(argv):
+    if len(argv) != 1:
+        sys.exit('usage: person.py URL (kubelogin --browser-command runs it with the URL to open)')
+    with open(os.environ['KUBEAUTH_PERSON'], encoding='utf-8') as handle:
+        config = json.load(handle)
+    person = Person(config['username'], config['password'], config['ca'])
+    error = None
+    try:
+        person.open(argv[0])
+    except (PersonError, requests.RequestException) as exc:
+        error = str(exc)
+    for step in person.steps:
+        sys.stderr.write('person: %s %s%s\n' % (step['what'], redacted(step['url']),
+                                                ' -> %s' % step['status'] if step['status'] else ''))
+    if config.get('trace'):
+        with open(config['trace'], 'w', encoding='utf-8') as handle:
+            json.dump({'steps': [dict(step, url=redacted(step['url'])) for step in person.steps], 'error': error}, handle)
+    if error:
+        sys.stderr.write('person: gave up: %s\n' % error)
+        sys.exit(1)
+    sys.stderr.write('person: back at kubelogin, logged in as %s\n' % config['username'])
+
+
+if __name__ == '__main__':
+    main(sys.argv[1:])
