@@ -3,10 +3,11 @@
 On the real test node (tests/node/node.py), in one run:
   (i)   the role applies a change (another username prefix) through its full restart cycle;
   (ii)  the naive way: the same kind of change edited into the manifest in place, then wait for /readyz;
-  (iii) a no-op role run (nothing to change): its wall time.
+  (iii) a no-op role run (nothing to change): its wall time;
+  (iv)  the apiserver's own restart: its container stopped at once, the kubelet starting a new one (the floor).
 /readyz is polled every 0.2 s from a thread during (i) and (ii); unavailable time is the time it was not ok,
 split into the old apiserver shutting down, no apiserver container, and the new one starting.
-Prints figures and the ratio (i)/(ii); asserts nothing about timing.
+Prints figures and the ratios (i)/(ii) and (i)/(iv); asserts nothing about timing.
 
     python3 bench/apiserver_unavailability.py [--keep-node]    (as root; brings the node up if it is down,
                                                                  and then down again unless --keep-node)
@@ -183,6 +184,21 @@ def bare_restart(env, prefix, poller, timeout=300):
     return None
 
 
+def container_restart(env, poller, timeout=120):
+    """The apiserver's own restart, the floor for any change: stop its container at once (SIGKILL) and let the
+    kubelet start a new one. Returns the seconds until a new container answers /readyz, or None on timeout."""
+    before = running_apiserver(env)
+    started = time.monotonic()
+    subprocess.run([env['crictl']] + env['crictl_args'] + ['stop', '--timeout', '0'] + before, capture_output=True, check=True)
+    deadline = started + timeout
+    while time.monotonic() < deadline:
+        now = running_apiserver(env)
+        if now and now != before and poller.probe():
+            return time.monotonic() - started
+        time.sleep(POLL_INTERVAL)
+    return None
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--keep-node', action='store_true', help='leave the node up at the end')
@@ -201,6 +217,10 @@ def main(argv=None):
             with ReadyzPoller(env) as role_poll:
                 role_wall = role.run('bench-1:')
             noop_walls = [role.run('bench-1:') for dummy in range(3)]
+
+            with ReadyzPoller(env) as restart_poll:
+                restart_ready = container_restart(env, restart_poll)
+                time.sleep(1)
 
             with ReadyzPoller(env) as bare_poll:
                 bare_ready = bare_restart(env, 'bench-2:', bare_poll)
@@ -221,7 +241,15 @@ def main(argv=None):
         print('  (ii)  bare in-place edit:        %6.1f s unavailable in %d outage(s); ready again %.1f s after the edit'
               % (bare_down, bare_poll.outages(), bare_ready))
         print('  ratio (i)/(ii):                  %6.2f' % (role_down / bare_down if bare_down else float('inf')))
-    for name, poll in (('(i) ', role_poll), ('(ii)', bare_poll)):
+    restart_down = restart_poll.unavailable()
+    if restart_ready is None:
+        print('  (iv)  container restart:         the kubelet did not restart the apiserver within 120 s')
+    else:
+        print('  (iv)  container restart:         %6.1f s unavailable; ready again %.1f s after the stop'
+              % (restart_down, restart_ready))
+        print('  ratio (i)/(iv):                  %6.2f   (goal: at most 1.5)'
+              % (role_down / restart_down if restart_down else float('inf')))
+    for name, poll in (('(i) ', role_poll), ('(ii)', bare_poll), ('(iv)', restart_poll)):
         phases = poll.phases()
         if phases:
             print('  %s outage: %.1f s old apiserver shutting down, %.1f s no apiserver, %.1f s new one starting'
