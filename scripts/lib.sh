@@ -23,18 +23,18 @@ python_for() {  # newest|oldest -> interpreter path
 }
 
 venv() {  # newest|oldest -> creates/updates $CACHE/venv-<name>, prints its bin dir
-  local name=$1 core dir stamp
+  local name=$1 core dir stamp reqs
   if [ "$name" = newest ]; then core=$NEWEST_CORE; else core=$OLDEST_CORE; fi
   dir=$CACHE/venv-$name
-  stamp=$dir/.stamp-$(cat "$ROOT/tests/requirements.txt" <(echo "$core") | sha256sum | cut -c1-16)
+  reqs=("$ROOT/tests/requirements.txt")
+  [ "$name" = newest ] && reqs+=("$ROOT/tests/requirements-lint.txt")
+  stamp=$dir/.stamp-$(cat "${reqs[@]}" <(echo "$core") | sha256sum | cut -c1-16)
   if [ ! -f "$stamp" ]; then
-    echo "installing $core and tests/requirements.txt into $dir" >&2
+    echo "installing $core and ${reqs[*]#"$ROOT/"} into $dir" >&2
     mkdir -p "$CACHE"
     "$(python_for "$name")" -m venv "$dir"
-    "$dir/bin/pip" install -q --disable-pip-version-check "$core" -r "$ROOT/tests/requirements.txt" >&2
-    if [ "$name" = newest ]; then
-      "$dir/bin/pip" install -q --disable-pip-version-check -r "$ROOT/tests/requirements-lint.txt" >&2
-    fi
+    # One resolution for all of them, so that no tool moves ansible-core out of its range.
+    "$dir/bin/pip" install -q --disable-pip-version-check "$core" "${reqs[@]/#/--requirement=}" >&2
     rm -f "$dir"/.stamp-*
     touch "$stamp"
   fi

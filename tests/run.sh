@@ -55,6 +55,8 @@ stage_package() {
     echo "ansible-doc -t filter kubeauth.authentik.$plugin: ok"
   done
   rm -rf "$out"
+  # The execution environment: ansible-builder's build context, and its galaxy and builder stages' commands.
+  pytest_in newest -q tests/package
 }
 
 pytest_in() {  # venv-name, pytest args...

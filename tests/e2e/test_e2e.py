@@ -15,6 +15,7 @@ import json
 
 import pytest
 
+from e2e.runner import run_playbook
 from e2e.stack import Stack, apiserver_container_id, kubeadm_cluster_configuration, node, recap
 
 pytestmark = pytest.mark.node
@@ -86,3 +87,14 @@ def test_managed_email_mapping_is_rejected_and_explained(stack):
         assert rc == 0, 'site.yml did not put the verified mapping back'
     rc, output = stack.playbook('verify.yml')
     assert rc == 0
+
+
+def test_site_through_ansible_runner(stack, tmp_path):
+    """AWX and Automation Controller run site.yml through ansible-runner: the same stack, the same outcome."""
+    result = run_playbook(stack, str(tmp_path / 'runner'), 'site.yml')
+    assert (result.status, result.rc) == ('successful', 0), result.stdout.read()
+    assert not result.stats['failures'] and not result.stats['dark']
+    ran = {(event['event_data'].get('host'), event['event_data'].get('role'))
+           for event in result.events if event['event'] == 'runner_on_ok'}
+    assert {('localhost', 'authentik_oidc'), ('node1', 'apiserver_oidc'), ('node1', 'oidc_rbac'),
+            ('localhost', 'oidc_kubeconfig')} <= ran
