@@ -9,8 +9,8 @@ On the real test node (tests/node/node.py), in one run:
 split into the old apiserver shutting down, no apiserver container, and the new one starting.
 Prints figures and the ratios (i)/(ii) and (i)/(iv); asserts nothing about timing.
 
-    python3 bench/apiserver_unavailability.py [--keep-node]    (as root; brings the node up if it is down,
-                                                                 and then down again unless --keep-node)
+    PYTHONPATH=tests/node python3 bench/apiserver_unavailability.py [--keep-node]
+        (as root, from the repository; brings the node up if it is down, and then down again unless --keep-node)
 """
 
 import argparse
@@ -26,16 +26,11 @@ import urllib.request
 
 import yaml
 
+from kubeauth_node.playbook import RolePlay  # tests/node on PYTHONPATH (see the usage above)
+
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 NODE = os.path.join(ROOT, 'tests', 'node', 'node.py')
 POLL_INTERVAL = 0.2
-PLAYBOOK = '''---
-- name: The apiserver_oidc role, benchmarked
-  hosts: control_plane
-  gather_facts: false
-  roles:
-    - role: kubeauth.authentik.apiserver_oidc
-'''
 
 
 def node_cli(*args):
@@ -110,20 +105,10 @@ class ReadyzPoller:
 
 
 class Role:
-    """ansible-playbook with the role against the node, with a private state directory."""
+    """The role against the node (the shared kubeauth_node.playbook.RolePlay), with a private state directory."""
 
     def __init__(self, env, workdir):
-        self.workdir = workdir
-        tree = os.path.join(workdir, 'collections', 'ansible_collections', 'kubeauth')
-        os.makedirs(tree)
-        os.symlink(ROOT, os.path.join(tree, 'authentik'))
-        self.playbook = os.path.join(workdir, 'apiserver_oidc.yml')
-        with open(self.playbook, 'w', encoding='utf-8') as handle:
-            handle.write(PLAYBOOK)
-        self.inventory = os.path.join(workdir, 'inventory.json')
-        with open(self.inventory, 'w', encoding='utf-8') as handle:
-            json.dump({'all': {'children': {'control_plane': {'hosts': {'node1': {
-                'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}}}}, handle)
+        self.play = RolePlay(workdir, title='The apiserver_oidc role, benchmarked')
         self.vars = {
             'apiserver_oidc_issuer_url': 'https://127.0.0.1:9443/application/o/kubernetes/',
             'apiserver_oidc_client_id': 'kubernetes',
@@ -137,19 +122,10 @@ class Role:
 
     def run(self, prefix):
         """Wall seconds of one run that sets the username prefix; exits on failure."""
-        extra = os.path.join(self.workdir, 'vars.json')
-        with open(extra, 'w', encoding='utf-8') as handle:
-            json.dump(dict(self.vars, apiserver_oidc_username_prefix=prefix), handle)
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(self.workdir, 'collections'), ANSIBLE_NOCOLOR='1',
-                   ANSIBLE_LOCALHOST_WARNING='False')
-        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', self.inventory, '-e', '@' + extra,
-                   self.playbook]
-        started = time.monotonic()
-        result = subprocess.run(command, env=env, capture_output=True, text=True, check=False)
-        elapsed = time.monotonic() - started
-        if result.returncode != 0:
-            sys.exit('the role failed:\n%s' % result.stdout[-5000:])
-        return elapsed
+        result = self.play.run(dict(self.vars, apiserver_oidc_username_prefix=prefix), echo=False)
+        if result.rc != 0:
+            sys.exit('the role failed:\n%s' % result.output[-5000:])
+        return result.elapsed
 
 
 def running_apiserver(env):

@@ -12,6 +12,6 @@ BIN=$(venv newest)
 TREE=$(collection_tree)
 say "the local stack and the playbooks"
 cd "$TREE"
-PATH="$BIN:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" PYTHONPATH="$TREE/tests" \
+PATH="$BIN:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" PYTHONPATH="$TREE/tests:$TREE/tests/node" \
   KUBEAUTH_SHARED="${KUBEAUTH_SHARED:-$(cd "$ROOT/.." && pwd)/shared}" \
   "$BIN/python" tests/e2e/stack.py demo "$CACHE/demo"

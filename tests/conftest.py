@@ -1,19 +1,22 @@
-"""pytest wiring shared by the test tiers: the `node` marker (real test node) and its opt-in gate."""
+"""pytest wiring shared by the test tiers: the `node` and `ha` markers (real test nodes) and their opt-in gate."""
 
 import os
 
 
 def pytest_configure(config):
-    config.addinivalue_line('markers', 'node: needs the real single-node control plane (tests/node/node.py); slow, runs as root')
+    config.addinivalue_line('markers', 'node: needs a real control plane (tests/node/node.py: the single node, or with ha the HA cluster); slow, root')
+    config.addinivalue_line('markers', 'ha: needs the three-node HA cluster (node.py up --nodes 3); also marked node')
 
 
 def pytest_collection_modifyitems(config, items):
     """Leave node tests out of ordinary runs: they build Kubernetes and change the machine.
 
-    They run when selected with `-m node` (or any -m expression naming it) or with KUBEAUTH_NODE_TESTS=1.
+    They run when selected with `-m node` or `-m ha` (or any -m expression naming one) or with KUBEAUTH_NODE_TESTS=1.
+    HA tests carry both markers, so `-m "node and not ha"` selects the single node's tests alone.
     Left out means deselected, never skipped: once selected, a node that cannot come up fails.
     """
-    if 'node' in (config.getoption('markexpr') or '') or os.environ.get('KUBEAUTH_NODE_TESTS') == '1':
+    markexpr = config.getoption('markexpr') or ''
+    if 'node' in markexpr or 'ha' in markexpr.split() or os.environ.get('KUBEAUTH_NODE_TESTS') == '1':
         return
     kept = [item for item in items if item.get_closest_marker('node') is None]
     if len(kept) != len(items):

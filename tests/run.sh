@@ -63,7 +63,7 @@ pytest_in() {  # venv-name, pytest args...
   local bin tree
   bin=$(venv "$1"); shift
   tree=$(collection_tree)
-  (cd "$tree" && PATH="$bin:$PATH" PYTHONPATH="$CACHE/tree:$tree/tests" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" \
+  (cd "$tree" && PATH="$bin:$PATH" PYTHONPATH="$CACHE/tree:$tree/tests:$tree/tests/node" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" \
     KUBEAUTH_SHARED="${KUBEAUTH_SHARED:-$ROOT/../shared}" "$bin/python" -m pytest -p no:cacheprovider "$@")
 }
 
@@ -82,16 +82,25 @@ stage_integration() {
 }
 
 stage_node() {
-  local bin
+  local bin tree rc=0
   bin=$(venv newest)
   # Builds (or reuses) the Kubernetes binaries, showing progress; a cold build takes ~10 minutes.
   "$bin/python" "$ROOT/tests/node/node.py" build
-  pytest_in newest -q -m node tests/node tests/e2e
+  # The single node (this machine): its tests and the end to end, then molecule's scenarios on it.
+  pytest_in newest -q -m "node and not ha" tests/node tests/e2e || rc=1
   # molecule scenarios of apiserver_oidc (extensions/molecule): create/destroy reuse tests/node/node.py.
-  local tree
   tree=$(collection_tree)
   (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" KUBEAUTH_SHARED="${KUBEAUTH_SHARED:-$ROOT/../shared}" \
-    "$bin/molecule" test --all)
+    PYTHONPATH="$tree/tests/node" "$bin/molecule" test --all) || rc=1
+  # The HA cluster (tests/node/README.md): three nodes in namespaces behind HAProxy, over SSH. Up once
+  # (each stage timed) for every `ha` test, then down.
+  if "$bin/python" "$ROOT/tests/node/node.py" up --nodes 3; then
+    KUBEAUTH_NODE_KEEP=1 pytest_in newest -q -m ha tests/node || rc=1
+  else
+    rc=1
+  fi
+  "$bin/python" "$ROOT/tests/node/node.py" down --nodes 3 || rc=1
+  return $rc
 }
 
 main() {

@@ -19,11 +19,10 @@ import time
 
 import pytest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-ROOT = os.path.dirname(os.path.dirname(HERE))
-NODE = os.path.join(HERE, 'node.py')
-sys.path.insert(0, HERE)
-from node import MARKER  # noqa: E402  (the init-script marker `node.py down` looks for)
+from kubeauth_node.common import MARKER  # the init-script marker `node.py down` looks for
+from kubeauth_node.playbook import RolePlay
+
+NODE = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'node.py')
 
 pytestmark = pytest.mark.node
 
@@ -32,14 +31,6 @@ READY_TIMEOUT = 30
 # Nothing listens on the discard port: the issuer is unreachable, which the role only warns about.
 UNREACHABLE_ISSUER = 'https://127.0.0.1:9/application/o/kubernetes/'
 ISSUER = 'https://127.0.0.1:9443/application/o/kubernetes/'
-
-PLAYBOOK = '''---
-- name: The apiserver_oidc role under test
-  hosts: control_plane
-  gather_facts: false
-  roles:
-    - role: kubeauth.authentik.apiserver_oidc
-'''
 
 
 class Node:
@@ -51,18 +42,7 @@ class Node:
         self.state_dir = os.path.join(workdir, 'state')
         self.manifest = env['apiserver_manifest']
         self.in_flight = os.path.join(self.state_dir, 'in-flight.yaml')
-        # ansible finds the collection as ansible_collections/kubeauth/authentik: this work tree.
-        tree = os.path.join(workdir, 'collections', 'ansible_collections', 'kubeauth')
-        os.makedirs(tree)
-        os.symlink(ROOT, os.path.join(tree, 'authentik'))
-        self.playbook = os.path.join(workdir, 'apiserver_oidc.yml')
-        with open(self.playbook, 'w', encoding='utf-8') as handle:
-            handle.write(PLAYBOOK)
-        self.inventory = os.path.join(workdir, 'inventory.json')
-        with open(self.inventory, 'w', encoding='utf-8') as handle:
-            json.dump({'all': {'children': {'control_plane': {'hosts': {'node1': {
-                'ansible_connection': 'local', 'ansible_python_interpreter': sys.executable}}}}}}, handle)
-        self.runs = 0
+        self.play = RolePlay(workdir)
 
     def role_vars(self, **overrides):
         values = {
@@ -82,32 +62,12 @@ class Node:
 
     def start_role(self, **overrides):
         """ansible-playbook in its own process group (so a test can kill all of it), output to a file."""
-        self.runs += 1
-        extra = os.path.join(self.workdir, 'vars-%d.json' % self.runs)
-        with open(extra, 'w', encoding='utf-8') as handle:
-            json.dump(self.role_vars(**overrides), handle)
-        log = open(os.path.join(self.workdir, 'run-%d.log' % self.runs), 'w+', encoding='utf-8')  # pylint: disable=consider-using-with
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(self.workdir, 'collections'), ANSIBLE_NOCOLOR='1',
-                   ANSIBLE_FORCE_COLOR='0', ANSIBLE_LOCALHOST_WARNING='False', ANSIBLE_STDOUT_CALLBACK='default')
-        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-i', self.inventory, '-e', '@' + extra,
-                   self.playbook]
-        proc = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)  # pylint: disable=consider-using-with
-        return proc, log
+        return self.play.start(self.role_vars(**overrides))
 
     def run_role(self, timeout=600, **overrides):
         """(rc, output) of one role run."""
-        proc, log = self.start_role(**overrides)
-        try:
-            proc.wait(timeout=timeout)
-        finally:
-            if proc.poll() is None:
-                os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait()
-            log.seek(0)
-            output = log.read()
-            log.close()
-        print(output)
-        return proc.returncode, output
+        rc, output = self.play.run(self.role_vars(**overrides), timeout=timeout)
+        return rc, output
 
     def kubectl(self, *args):
         return subprocess.run([self.env['kubectl'], '--kubeconfig', self.env['kubeconfig']] + list(args), capture_output=True,

@@ -1,0 +1,112 @@
+"""Build the Kubernetes binaries from the Go modules go.mod pins, once per source digest, outside the work tree."""
+
+import hashlib
+import os
+import subprocess
+import threading
+import time
+
+from kubeauth_node.common import (BIN_DIR, CACHE_ROOT, CRICTL_VERSION, GO, GO_DIR, K8S_VERSION, StageError, say,
+                                  tail)
+
+STAMP = os.path.join(BIN_DIR, '.stamp')
+BUILD_LOG = os.path.join(CACHE_ROOT, K8S_VERSION, 'build.log')
+
+# Wrapper package -> binary name; crictl is the upstream main package (see go.mod's tool line).
+BINARIES = [
+    ('./cmd/kubectl', 'kubectl'),
+    ('./cmd/kubeadm', 'kubeadm'),
+    ('sigs.k8s.io/cri-tools/cmd/crictl', 'crictl'),
+    ('./cmd/etcd', 'etcd'),
+    ('./cmd/kube-apiserver', 'kube-apiserver'),
+    ('./cmd/kubelet', 'kubelet'),
+]
+
+
+def _source_digest():
+    """Digest of everything that decides the binaries: a changed pin means a rebuild."""
+    digest = hashlib.sha256()
+    for root, _dirs, files in sorted(os.walk(GO_DIR)):
+        for name in sorted(files):
+            if name.endswith('.go') or name in ('go.mod', 'go.sum'):
+                path = os.path.join(root, name)
+                digest.update(os.path.relpath(path, GO_DIR).encode())
+                with open(path, 'rb') as handle:
+                    digest.update(handle.read())
+    return digest.hexdigest()
+
+
+def binaries_cached():
+    """True when every binary exists and the stamp matches the current sources."""
+    try:
+        with open(STAMP, encoding='utf-8') as handle:
+            stamp = handle.read().strip()
+    except OSError:
+        return False
+    if stamp != _source_digest():
+        return False
+    return all(os.access(os.path.join(BIN_DIR, name), os.X_OK) for _pkg, name in BINARIES)
+
+
+def _ldflags():
+    """Version variables the upstream release build sets; kubeadm compares its own version."""
+    major, minor = K8S_VERSION.lstrip('v').split('.')[:2]
+    values = {
+        'gitVersion': K8S_VERSION,
+        'gitMajor': major,
+        'gitMinor': minor,
+        'gitTreeState': 'clean',
+        'buildDate': time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime()),
+    }
+    flags = ['-s', '-w']
+    for package in ('k8s.io/client-go/pkg/version', 'k8s.io/component-base/version'):
+        flags.extend('-X %s.%s=%s' % (package, key, value) for key, value in values.items())
+    flags.append('-X sigs.k8s.io/cri-tools/pkg/version.Version=%s' % CRICTL_VERSION)
+    return ' '.join(flags)
+
+
+def _heartbeat(name, started, done):
+    """Print a line a minute so a long cold build does not look hung."""
+    while not done.wait(60):
+        say('  ... still building %s (%.0fs)' % (name, time.monotonic() - started))
+
+
+def _go_build(package, name, log):
+    env = dict(os.environ, CGO_ENABLED='0', GOFLAGS='-buildvcs=false -trimpath')
+    target = os.path.join(BIN_DIR, name)
+    command = [GO, 'build', '-p', '2', '-ldflags=' + _ldflags(), '-o', target + '.tmp', package]
+    log.write('$ %s\n' % ' '.join(command))
+    log.flush()
+    started = time.monotonic()
+    done = threading.Event()
+    beat = threading.Thread(target=_heartbeat, args=(name, started, done), daemon=True)
+    beat.start()
+    try:
+        result = subprocess.run(command, cwd=GO_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+    finally:
+        done.set()
+    if result.returncode != 0:
+        raise StageError('build', 'go build of %s failed (exit %d)' % (name, result.returncode), command, tail(BUILD_LOG))
+    os.replace(target + '.tmp', target)
+    return time.monotonic() - started
+
+
+def build(force=False):
+    """Build the binaries once per source digest into the cache outside the work tree."""
+    if not force and binaries_cached():
+        say('build: cached binaries for %s in %s' % (K8S_VERSION, BIN_DIR))
+        return 'cached'
+    os.makedirs(BIN_DIR, exist_ok=True)
+    if os.path.exists(STAMP):
+        os.unlink(STAMP)
+    say('build: %s into %s (log %s)' % (K8S_VERSION, BIN_DIR, BUILD_LOG))
+    started = time.monotonic()
+    with open(BUILD_LOG, 'a', encoding='utf-8') as log:
+        for index, (package, name) in enumerate(BINARIES, 1):
+            say('  [%d/%d] %s: building' % (index, len(BINARIES), name))
+            elapsed = _go_build(package, name, log)
+            say('  [%d/%d] %s: done in %.0fs (total %.0fs)' % (index, len(BINARIES), name, elapsed, time.monotonic() - started))
+    with open(STAMP, 'w', encoding='utf-8') as handle:
+        handle.write(_source_digest() + '\n')
+    say('build: finished in %.0fs' % (time.monotonic() - started))
+    return 'built in %.0fs' % (time.monotonic() - started)

@@ -1,0 +1,41 @@
+"""node.py's command line: build, up, down, status, env of the single node (default) or the HA cluster (--nodes N)."""
+
+import argparse
+import json
+import sys
+
+from kubeauth_node import ha_cluster, ha_facts, single
+from kubeauth_node.build import build
+from kubeauth_node.common import StageError
+
+USAGE = '''%(prog)s {build|up|down|status|env} [--nodes N]
+
+  --nodes 1 (default)  the single node: this machine itself, as before
+  --nodes N (N >= 2)   the HA cluster: N control-plane nodes in their own namespaces behind HAProxy, over SSH
+                       (the tests use 3); down/status/env act on the HA cluster that is up, whatever its size'''
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description='Kubernetes control planes for the kubeauth.authentik tests.', usage=USAGE)
+    parser.add_argument('command', choices=['build', 'up', 'down', 'status', 'env'])
+    parser.add_argument('--nodes', type=int, default=1, metavar='N', help='1: the single node (default); N >= 2: the HA cluster')
+    parser.add_argument('--force', action='store_true', help='build: rebuild even when cached')
+    args = parser.parse_args(argv)
+    if args.nodes < 1:
+        parser.error('--nodes must be 1 (the single node) or more (the HA cluster), not %d' % args.nodes)
+    ha = args.nodes > 1
+    try:
+        if args.command == 'build':
+            build(force=args.force)
+        elif args.command == 'up':
+            ha_cluster.up(args.nodes) if ha else single.up()  # pylint: disable=expression-not-assigned
+        elif args.command == 'down':
+            ha_cluster.down() if ha else single.down()  # pylint: disable=expression-not-assigned
+        elif args.command == 'status':
+            print(json.dumps(ha_cluster.status() if ha else single.status(), indent=1))
+        else:
+            print(json.dumps(ha_facts.env_facts(ha_facts.recorded_count() or args.nodes) if ha else single.env_facts(), indent=1))
+    except (StageError, ValueError) as exc:
+        print(exc.report() if isinstance(exc, StageError) else 'node.py: %s' % exc, file=sys.stderr, flush=True)
+        return 1
+    return 0
