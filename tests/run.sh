@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
-ALL_STAGES=(sanity lint package unit contract integration node)
+ALL_STAGES=(sanity lint package docs unit contract integration node)
 FAILED=()
 PASSED=()
 
@@ -36,6 +36,18 @@ stage_lint() {
   bin=$(venv newest)
   tree=$(collection_tree)
   (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" "$bin/ansible-lint" --profile production --offline)
+  # Changelog fragments; CHANGELOG.rst is generated from changelogs/changelog.yaml, never edited by hand.
+  (cd "$tree" && PATH="$bin:$PATH" antsibull-changelog lint && PATH="$bin:$PATH" antsibull-changelog generate)
+  if ! cmp -s "$ROOT/CHANGELOG.rst" "$tree/CHANGELOG.rst"; then
+    diff -u "$ROOT/CHANGELOG.rst" "$tree/CHANGELOG.rst" || true
+    echo "CHANGELOG.rst differs from what antsibull-changelog generates: change changelogs/ (release notes come from"
+    echo "fragments through antsibull-changelog release), then run antsibull-changelog generate"
+    return 1
+  fi
+  # Plugin and role documentation as the docs site renders it, and every reference in docs/docsite/.
+  (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" antsibull-docs lint-collection-docs \
+    --plugin-docs --check-extra-docs-refs --validate-collection-refs all --disallow-unknown-collection-refs .)
+  echo "antsibull-changelog lint, CHANGELOG.rst, antsibull-docs lint-collection-docs: ok"
 }
 
 # The built artifact, installed the way users install it, documents every plugin.
@@ -57,6 +69,20 @@ stage_package() {
   rm -rf "$out"
   # The execution environment: ansible-builder's build context, and its galaxy and builder stages' commands.
   pytest_in newest -q tests/package
+}
+
+# The documentation site, built as Ansible's collection docs are (scripts/build-docs.sh: antsibull-docs, Sphinx),
+# then opened page by page in Debian's headless Chromium (tests/docs).
+stage_docs() {
+  local site=$CACHE/docsite
+  if ! command -v chromium > /dev/null || ! command -v chromedriver > /dev/null; then
+    echo "installing Debian's chromium and chromium-driver"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver > /dev/null \
+      || { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+             chromium chromium-driver > /dev/null; }
+  fi
+  bash "$ROOT/scripts/build-docs.sh" "$site"
+  KUBEAUTH_DOCSITE="$site/build/html" pytest_in newest -q tests/docs
 }
 
 pytest_in() {  # venv-name, pytest args...
@@ -104,11 +130,14 @@ stage_node() {
 }
 
 main() {
-  local stages=("$@")
+  local stages=("$@") rc
   [ ${#stages[@]} -gt 0 ] || stages=("${ALL_STAGES[@]}")
   for stage in "${stages[@]}"; do
     say "stage $stage"
-    if "stage_$stage"; then PASSED+=("$stage"); else FAILED+=("$stage"); echo "stage $stage FAILED"; fi
+    # In a subshell with errexit on: inside an `if` condition bash ignores errexit, and a stage would carry on
+    # past a failing command and pass on its last one.
+    set +e; (set -e; "stage_$stage"); rc=$?; set -e
+    if [ $rc -eq 0 ]; then PASSED+=("$stage"); else FAILED+=("$stage"); echo "stage $stage FAILED"; fi
   done
   say "summary"
   echo "passed: ${PASSED[*]:-none}"

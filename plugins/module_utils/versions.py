@@ -5,7 +5,7 @@
 
 Pure functions only: the client asks these questions once it knows the server
 version, so modules never branch on versions themselves.  Every boundary below
-comes from the OpenAPI schemas of the releases (see docs/api-versions.md).
+comes from the OpenAPI schemas of the releases (see docs/docsite/rst/api_versions.rst).
 """
 
 from __future__ import absolute_import, division, print_function
