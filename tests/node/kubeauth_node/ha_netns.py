@@ -166,10 +166,10 @@ def ensure_cgroup_root(node):
 
 
 def _namespace_id(path):
-    try:
-        return os.stat(path).st_ino
-    except OSError:
+    """The inode of a bind-mounted namespace file (None when it is not mounted: only an empty file is there)."""
+    if path not in _mount_points():
         return None
+    return os.stat(path).st_ino
 
 
 def processes_of(node):
