@@ -150,3 +150,21 @@ def test_lb_keeps_serving_with_one_apiserver_stopped(ha_cluster, stopped_node):
     assert not after_down, 'requests failed after HAProxy took the stopped apiserver out: %s' % after_down
     assert ha_facts.lb_readyz()
     assert set(ha_lb.stats().values()) == {'UP', 'DOWN'}
+
+
+def test_load_generator_is_bounded_and_counts_each_tokens_failures(ha_cluster):
+    """Fixed rate, a hard stop at the duration or the request cap, and a token added mid-run counted on its own."""
+    token = admin_token(ha_cluster['kubeconfig'])
+    started = time.monotonic()
+    with LoadGenerator(ha_cluster['lb_url'], ha_cluster['ca_cert'], {'admin': token}, rate=10, duration=4) as load:
+        time.sleep(2)
+        load.add_token('not-a-token', 'kubeauth-not-a-valid-token')
+        report = load.wait()
+    assert time.monotonic() - started < 4 + 5 + 2, 'the generator outlived its duration'
+    assert report['per_token']['admin'] == {'sent': 40, 'ok': 40, 'failed': 0}
+    assert 15 <= report['per_token']['not-a-token']['sent'] <= 21
+    assert report['per_token']['not-a-token']['failed'] == report['per_token']['not-a-token']['sent']
+    assert set(report['reasons']) == {'HTTP 401 Unauthorized'}
+    assert all(failure['at'] >= 2 and failure['token'] == 'not-a-token' for failure in report['failures'])
+    capped = LoadGenerator(ha_cluster['lb_url'], ha_cluster['ca_cert'], {'admin': token}, rate=50, duration=60, max_requests=7)
+    assert capped.start().wait()['sent'] == 7
