@@ -21,6 +21,10 @@ KEYPAIRS = 'crypto/certificatekeypairs/'
 
 MANAGED_SCOPE_PREFIX = 'goauthentik.io/providers/oauth2/scope-'
 
+# Key algorithms kube-apiserver cannot verify (it takes RS*, ES* and PS* signatures only);
+# authentik 2026.2 cannot sign with them either, 2026.8 signs with Ed448.
+UNVERIFIABLE_KEY_TYPES = {'ed25519': 'Ed25519', 'ed448': 'Ed448', 'dsa': 'DSA'}
+
 NO_SIGNING_KEY_CONSEQUENCE = (
     'without a signing key authentik serves an empty JWKS ({}) and signs tokens with HS256 '
     '(the client secret), which kube-apiserver cannot verify')
@@ -31,6 +35,8 @@ class AuthentikAPI:
 
     def __init__(self, client):
         self.client = client
+        # Messages for the person running the play that are not errors (module.warn).
+        self.warnings = []
 
     @property
     def features(self):
@@ -54,11 +60,48 @@ class AuthentikAPI:
             raise InputError(unsupported[0], 'authentik %s does not have this field (it appeared in %s); remove the option '
                                              'or upgrade authentik' % (features.version_string, minimum[unsupported[0]]))
         wire = dict(payload)
-        if 'redirect_uris' in wire and not features.redirect_uris_structured:
+        grant_types = wire.pop('grant_types', None)
+        if grant_types is not None:
+            wire.update(self._grant_types(grant_types))
+        if 'redirect_uris' in wire:
+            wire['redirect_uris'] = self._redirect_uris(wire['redirect_uris'])
+        return wire
+
+    def _grant_types(self, grant_types):
+        """{'grant_types': [...]} where the release has the field; {} and a warning before."""
+        features = self.features
+        if not features.grant_types:
+            # Such a release lets every provider use every grant type: the grants asked for
+            # are all available, only the restriction to them cannot be made.
+            self.warnings.append('grant_types: authentik %s allows every grant type on every provider (per-provider grant '
+                                 'types arrived in 2026.5), so %s are available but the others are not switched off'
+                                 % (features.version_string, ', '.join(grant_types)))
+            return {}
+        minimum = features.grant_type_minimum()
+        for name in grant_types:
+            if not features.at_least(minimum[name]):
+                raise InputError('grant_types', 'authentik %s does not have the grant type %s (it arrived in %s); remove it '
+                                                'or upgrade authentik' % (features.version_string, name, minimum[name]))
+        return {'grant_types': grant_types}
+
+    def _redirect_uris(self, items):
+        """Canonical [{url, matching_mode, redirect_uri_type}] in the release's shape."""
+        features = self.features
+        if features.redirect_uri_type:
+            # Sent on every entry, so that what is stored reads back the same (2026.5+).
+            return [dict(url=item['url'], matching_mode=item['matching_mode'],
+                         redirect_uri_type=item.get('redirect_uri_type') or 'authorization') for item in items]
+        for index, item in enumerate(items):
+            if item.get('redirect_uri_type') not in (None, 'authorization'):
+                raise InputError('redirect_uris[%d].redirect_uri_type' % index,
+                                 'authentik %s has no typed redirect URIs (they arrived in 2026.5); every entry is an '
+                                 'authorization redirect there: drop the entry or the type, or upgrade authentik'
+                                 % features.version_string)
+        if not features.redirect_uris_structured:
             # Before 2024.10.3 (and 2024.8.5) one URI per line; every line is
             # tried both verbatim and as a regular expression by the server.
-            wire['redirect_uris'] = '\n'.join(item['url'] for item in wire['redirect_uris'])
-        return wire
+            return '\n'.join(item['url'] for item in items)
+        return [dict(url=item['url'], matching_mode=item['matching_mode']) for item in items]
 
     # ---------------------------------------------------------------- lookups
     def find_one(self, path, option, **filters):
@@ -84,8 +127,12 @@ class AuthentikAPI:
             return None
         return self.flow_pk('default-provider-invalidation-flow', option, 'invalidation')
 
+    def keypair_key_type(self, keypair):
+        """The key algorithm of a keypair (rsa, ec, dsa, ed25519, ed448) whatever the release calls the field."""
+        return keypair.get(self.features.keypair_key_type_field)
+
     def signing_keypair(self, name, option):
-        """A keypair usable for RS256 signing, by name."""
+        """A keypair whose tokens kube-apiserver can verify (an RSA or EC private key), by name."""
         keypair = self.find_one(KEYPAIRS, option, name=name)
         if keypair is None:
             known = sorted(k['name'] for k in self.client.list(KEYPAIRS, params={'has_key': 'true'}))
@@ -94,6 +141,12 @@ class AuthentikAPI:
         if not keypair.get('private_key_available'):
             raise InputError(option, 'certificate keypair %r has no private key, so it cannot sign tokens (%s)'
                              % (name, NO_SIGNING_KEY_CONSEQUENCE))
+        key_type = self.keypair_key_type(keypair)
+        if key_type in UNVERIFIABLE_KEY_TYPES:
+            raise InputError(option, 'certificate keypair %r holds a %s key; kube-apiserver verifies only RSA and ECDSA '
+                                     'token signatures (RS*, ES*, PS*), so it would reject every token. Use an RSA or EC '
+                                     'keypair such as "authentik Self-signed Certificate" (or generate one with alg rsa or ecdsa)'
+                                     % (name, UNVERIFIABLE_KEY_TYPES[key_type]))
         return keypair
 
     def scope_mapping(self, ref, option):

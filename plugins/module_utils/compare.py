@@ -47,11 +47,14 @@ def redirect_uri_list(value):
     """Redirect URIs in the structured form, order-insensitive.
 
     Servers before 2024.10.3 keep a newline-separated string; both forms compare
-    in the server's own shape, so this only sorts.
+    in the server's own shape, so this only sorts. An entry without
+    redirect_uri_type (older releases, entries stored before 2026.5) is an
+    authorization redirect, as the server treats it.
     """
     if isinstance(value, str):
         return sorted(line.strip() for line in value.splitlines() if line.strip())
-    return sorted(((item.get('url'), item.get('matching_mode')) for item in value or []))
+    return sorted((item.get('url'), item.get('matching_mode'), item.get('redirect_uri_type') or 'authorization')
+                  for item in value or [])
 
 
 def text_block(value):

@@ -47,6 +47,8 @@ class AuthentikModule:
             self.module.fail_json(msg=str(exc), option=exc.option)
         except AuthentikError as exc:
             self.module.fail_json(msg=str(exc), status=exc.status)
+        for warning in self.api.warnings:
+            self.module.warn(warning)
         self.module.exit_json(**result)
 
     def validate(self):

@@ -70,11 +70,32 @@ class ServerFeatures:
 
     @property
     def key_type(self):
-        return self.at_least('2026.2')
+        # Certificate keypairs report key_type (rsa, ec, dsa, ed25519, ed448) from 2025.12.0;
+        # before, private_key_type (named after the private key's class: rsa, ec, ed25519, ...).
+        return self.at_least('2025.12')
+
+    @property
+    def keypair_key_type_field(self):
+        """The keypair field that names the key algorithm."""
+        return 'key_type' if self.key_type else 'private_key_type'
 
     @property
     def grant_types(self):
+        # OAuth2Provider.grant_types, a list; a release without it allows every grant type.
         return self.at_least('2026.5')
+
+    @property
+    def redirect_uri_type(self):
+        # redirect_uris[].redirect_uri_type: authorization or logout.
+        return self.at_least('2026.5')
+
+    def grant_type_minimum(self):
+        """Grant type values and the first release that accepts each in grant_types."""
+        minimum = dict((name, '2026.5') for name in (
+            'authorization_code', 'implicit', 'hybrid', 'refresh_token', 'client_credentials', 'password',
+            'urn:ietf:params:oauth:grant-type:device_code'))
+        minimum['urn:ietf:params:oauth:grant-type:token-exchange'] = '2026.8'
+        return minimum
 
     @property
     def email_mapping_verified_by_default(self):
@@ -89,8 +110,6 @@ class ServerFeatures:
             'refresh_token_threshold': '2025.10',
             'logout_uri': '2025.10',
             'logout_method': '2025.10',
-            'key_type': '2026.2',
-            'grant_types': '2026.5',
         }
 
     def unsupported_provider_fields(self, fields):

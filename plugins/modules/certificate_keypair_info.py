@@ -15,6 +15,10 @@ version_added: 0.1.0
 description:
   - Lists certificate keypairs, optionally only the one with an exact O(name) or only those with a private key.
   - Never returns private key material, nor the URL that downloads it.
+  - Each keypair carries C(key_type) (V(rsa), V(ec), V(dsa), V(ed25519), V(ed448), or null), the name authentik uses
+    from 2025.12; for older releases it is copied from their C(private_key_type), which uses the same names.
+  - kube-apiserver verifies RSA and ECDSA token signatures only: a keypair whose C(key_type) is V(ed25519), V(ed448)
+    or V(dsa) cannot be the signing key of a Kubernetes provider.
 author:
   - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
@@ -58,7 +62,7 @@ keypairs:
       cert_expiry: "2027-11-30T09:18:15Z"
       cert_subject: OU=Self-signed,O=authentik,CN=authentik Self-signed Certificate
       private_key_available: true
-      private_key_type: rsa
+      key_type: rsa
       managed: null
 server_version:
   description: The authentik release the task talked to.
@@ -86,7 +90,10 @@ class CertificateKeypairInfo(ListInfoModule):
         return KEYPAIRS
 
     def shown(self, item):
-        return dict((k, v) for k, v in item.items() if k not in PRIVATE_FIELDS)
+        shown = dict((k, v) for k, v in item.items() if k not in PRIVATE_FIELDS)
+        # One field name across releases (private_key_type before 2025.12).
+        shown['key_type'] = self.api.keypair_key_type(item)
+        return shown
 
 
 def main():

@@ -77,6 +77,13 @@ options:
         type: str
         choices: [strict, regex]
         default: strict
+      redirect_uri_type:
+        description:
+          - V(authorization) for a redirect after login, V(logout) for a redirect after logout (authentik 2026.5 and later).
+          - Not given means V(authorization), which is how authentik reads an entry without a type; on authentik 2026.5
+            and later the type is sent with every entry, so that the provider reads back as it was written.
+        type: str
+        choices: [authorization, logout]
   authorization_flow:
     description:
       - Slug of the flow used when authorizing, for example C(default-provider-authorization-implicit-consent).
@@ -90,7 +97,8 @@ options:
   signing_key:
     description:
       - Name of the certificate keypair that signs tokens, for example C(authentik Self-signed Certificate).
-      - Required with O(state=present). A missing keypair, or one without a private key, is an error.
+      - Required with O(state=present). A missing keypair, one without a private key, or one with an Ed25519, Ed448
+        or DSA key (kube-apiserver verifies RSA and ECDSA signatures only) is an error.
     type: str
   encryption_key:
     description:
@@ -135,13 +143,27 @@ options:
     description: How authentik logs the client out (authentik 2025.10 and later).
     type: str
     choices: [backchannel, frontchannel]
-  key_type:
-    description: Key type of the provider's signing key (authentik 2026.2 and later); passed to the server as given.
-    type: str
   grant_types:
-    description: Grant types the provider allows (authentik 2026.5 and later); compared without regard to order.
+    description:
+      - Grant types the provider allows (authentik 2026.5 and later); compared without regard to order.
+      - kubelogin needs V(authorization_code) and V(refresh_token); V(password) serves automation with app passwords,
+        V(urn:ietf:params:oauth:grant-type:device_code) headless logins.
+      - Not given leaves the provider's grant types as they are (authentik gives an existing provider every grant type).
+        An empty list is refused, as authentik refuses it.
+      - Servers before 2026.5 allow every grant type on every provider; there the option cannot restrict anything,
+        and the task warns instead of failing.
+      - V(urn:ietf:params:oauth:grant-type:token-exchange) needs authentik 2026.8.
     type: list
     elements: str
+    choices:
+      - authorization_code
+      - implicit
+      - hybrid
+      - refresh_token
+      - client_credentials
+      - password
+      - urn:ietf:params:oauth:grant-type:device_code
+      - urn:ietf:params:oauth:grant-type:token-exchange
 notes:
   - The server's client secret is never returned, public clients included (authentik keeps one for every provider).
 seealso:
@@ -173,6 +195,8 @@ EXAMPLES = r'''
     sub_mode: user_email
     include_claims_in_id_token: true
     issuer_mode: per_provider
+    # authentik 2026.5+; older releases allow every grant type (the task warns).
+    grant_types: [authorization_code, refresh_token, password]
 
 - name: Connection set once for the whole collection
   module_defaults:
@@ -246,10 +270,12 @@ from ansible_collections.kubeauth.authentik.plugins.module_utils.compare import 
 )
 from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ObjectModule
 
+GRANT_TYPES = ['authorization_code', 'implicit', 'hybrid', 'refresh_token', 'client_credentials', 'password',
+               'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange']
 DURATIONS = ('access_code_validity', 'access_token_validity', 'refresh_token_validity', 'refresh_token_threshold')
 # Options copied to the server as they are.
 PLAIN = ('client_type', 'client_id', 'client_secret', 'sub_mode', 'include_claims_in_id_token', 'issuer_mode',
-         'logout_uri', 'logout_method', 'key_type', 'grant_types') + DURATIONS
+         'logout_uri', 'logout_method', 'grant_types') + DURATIONS
 
 
 class OAuth2ProviderModule(ObjectModule):
@@ -270,6 +296,7 @@ class OAuth2ProviderModule(ObjectModule):
         redirect_uris=dict(type='list', elements='dict', options=dict(
             url=dict(type='str', required=True),
             matching_mode=dict(type='str', choices=['strict', 'regex'], default='strict'),
+            redirect_uri_type=dict(type='str', choices=['authorization', 'logout']),
         )),
         authorization_flow=dict(type='str'),
         invalidation_flow=dict(type='str'),
@@ -285,8 +312,7 @@ class OAuth2ProviderModule(ObjectModule):
         refresh_token_threshold=dict(type='str', no_log=False),
         logout_uri=dict(type='str'),
         logout_method=dict(type='str', choices=['backchannel', 'frontchannel']),
-        key_type=dict(type='str', no_log=False),
-        grant_types=dict(type='list', elements='str'),
+        grant_types=dict(type='list', elements='str', choices=GRANT_TYPES),
     )
 
     def endpoint(self):
@@ -312,6 +338,9 @@ class OAuth2ProviderModule(ObjectModule):
                 except re.error as exc:
                     raise InputError(option, '%r is not a valid regular expression (%s); escape literal dots as \\. '
                                              'and close every group' % (item['url'], exc))
+        if params['grant_types'] is not None and not params['grant_types']:
+            raise InputError('grant_types', 'an empty list would allow no grant at all, and authentik refuses it; list the grants '
+                                            '(kubelogin needs authorization_code and refresh_token) or leave the option out')
         for option in DURATIONS:
             if params[option] is not None:
                 try:
@@ -326,6 +355,8 @@ class OAuth2ProviderModule(ObjectModule):
         params = self.params
         want = dict(name=params['name'])
         want.update((key, params[key]) for key in PLAIN if params[key] is not None)
+        if params['grant_types']:
+            want['grant_types'] = list(dict.fromkeys(params['grant_types']))
         if params['authorization_flow']:
             want['authorization_flow'] = self.api.flow_pk(params['authorization_flow'], 'authorization_flow', 'authorization')
         elif existing is None:
@@ -343,7 +374,8 @@ class OAuth2ProviderModule(ObjectModule):
         if params['property_mappings'] is not None:
             want['property_mappings'] = self.api.scope_mapping_pks(params['property_mappings'], 'property_mappings')
         if params['redirect_uris'] is not None:
-            want['redirect_uris'] = [dict(url=i['url'], matching_mode=i['matching_mode']) for i in params['redirect_uris']]
+            want['redirect_uris'] = [dict(url=i['url'], matching_mode=i['matching_mode'], redirect_uri_type=i['redirect_uri_type'])
+                                     for i in params['redirect_uris']]
         elif existing is None:
             want['redirect_uris'] = []
         return self.api.provider_to_wire(want)

@@ -1,16 +1,18 @@
 """The version-difference table of shared/authentik/README.md holds for every emulated release,
 with every answer validated against that release's own schema.
 
-| item                      | 2024.6.4        | 2024.8.4 | 2024.10.5          | 2025.10.4                    |
-|---------------------------|-----------------|----------|--------------------|------------------------------|
-| scope mapping endpoint    | propertymappings/scope | propertymappings/provider/scope | same | same |
-| redirect_uris             | newline string  | string   | [{matching_mode, url}], required | same             |
-| invalidation_flow         | absent          | absent   | required           | required                     |
-| encryption_key            | absent          | absent   | present            | present                      |
-| JWT federation            | jwks_sources    | same     | same               | jwt_federation_sources/_providers |
-| refresh_token_threshold, logout_uri, logout_method | absent | absent | absent | present                 |
-| default scope-email       | email_verified True | True | True              | False                        |
-| scope-entitlements        | absent          | absent   | absent             | present                      |
+| item                      | 2024.6.4        | 2024.8.4 | 2024.10.5          | 2025.10.4                    | 2026.2.2 |
+|---------------------------|-----------------|----------|--------------------|------------------------------|----------|
+| scope mapping endpoint    | propertymappings/scope | propertymappings/provider/scope | same | same | same |
+| redirect_uris             | newline string  | string   | [{matching_mode, url}], required | same             | same |
+| invalidation_flow         | absent          | absent   | required           | required                     | required |
+| encryption_key            | absent          | absent   | present            | present                      | present |
+| JWT federation            | jwks_sources    | same     | same               | jwt_federation_sources/_providers | same |
+| refresh_token_threshold, logout_uri, logout_method | absent | absent | absent | present                 | present |
+| default scope-email       | email_verified True | True | True              | False                        | False |
+| scope-entitlements        | absent          | absent   | absent             | present                      | present |
+| keypair key algorithm     | private_key_type (rsa, ec; from the private key) | same | same | same | key_type (+ dsa, ed25519, ed448; from the certificate) |
+| generate alg              | rsa, ecdsa      | same     | same               | same                         | + ed25519, ed448 |
 """
 
 import jwt
@@ -120,6 +122,24 @@ def test_email_verified_claim(client):
     claims = jwt.decode(token["id_token"], options={"verify_signature": False})
     assert claims["email_verified"] is (not at_least(client, "2025.10.4"))
     assert claims["sub"] == f"{setup.username}@example.com"
+
+
+def test_keypair_key_algorithm(client):
+    """private_key_type until 2025.10; key_type from 2026.2 (the row of the table), with EdDSA keys that generate."""
+    keypairs = "crypto/certificatekeypairs/"
+    pair = client.api("GET", keypairs, params={"name": "authentik Self-signed Certificate"}).json()["results"][0]
+    new = at_least(client, "2026.2.2")
+    assert ("key_type" in pair) is new and ("private_key_type" in pair) is not new
+    assert pair["key_type" if new else "private_key_type"] == "rsa"
+    body = {"common_name": f"edwards-{client.handle.version}", "validity_days": 3, "alg": "ed25519"}
+    generated = client.api("POST", f"{keypairs}generate/", json=body)
+    if not new:
+        assert generated.status_code == 400 and generated.json() == {"alg": ['"ed25519" is not a valid choice.']}
+        return
+    assert generated.status_code == 200, generated.text
+    assert generated.json()["key_type"] == "ed25519" and generated.json()["private_key_available"] is True
+    listed = client.api("GET", keypairs, params={"key_type": "ed25519"}).json()["results"]
+    assert [item["name"] for item in listed] == [body["common_name"]]
 
 
 def test_no_response_violations(client):

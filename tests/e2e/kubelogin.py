@@ -99,7 +99,7 @@ def build(force=False):
     source, version = tarball()
     binary, stamp, log_path = paths()
     if not force and cached():
-        say('kubelogin: cached %s (v%s)' % (binary, version))
+        say('kubelogin: cached %s: %s' % (binary, version_of(binary)))
         return binary
     if not os.access(GO, os.X_OK):
         raise BuildError('kubelogin: no Go toolchain at %s; install Go or set KUBEAUTH_NODE_GO' % GO)

@@ -8,7 +8,8 @@ Used by the end-to-end tests and by the README's main job:
 
 Everything the playbooks need is written into one state directory: the inventory
 (with the node's paths from tests/node/node.py env), the test user's app password
-in a vars file readable by root only, and the stand-in's CA.
+in a vars file readable by root only, and the stand-in's CA. `kubectl oidc-login`
+is the real kubelogin, built from its vendored source (tests/e2e/kubelogin.py).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,6 +28,7 @@ ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))
 
 import standin  # noqa: E402  (tests/ is the import root)
+from e2e import kubelogin  # noqa: E402
 from e2e.authentik_user import API, ensure_user  # noqa: E402
 
 NODE = os.path.join(ROOT, 'tests', 'node', 'node.py')
@@ -48,6 +50,7 @@ class Stack:
     def __init__(self, state_dir, version='2025.10.4'):
         self.state_dir = state_dir
         os.makedirs(state_dir, exist_ok=True)
+        self.kubelogin = kubelogin.build()
         self.standin = standin.start(version=version, state_dir=os.path.join(state_dir, 'standin'))
         self.api = API(self.standin.url, self.standin.token, self.standin.ca_path)
         self.user = ensure_user(self.api, TEST_USER['username'], TEST_USER['email'], TEST_USER['group'])
@@ -71,9 +74,11 @@ class Stack:
                 'oidc_rbac_bindings': [{'name': 'oidc-e2e-admins', 'role': 'cluster-admin', 'groups': [TEST_USER['group']]}],
                 'oidc_kubeconfig_path': self.user_kubeconfig, 'oidc_kubeconfig_server': env['apiserver_url'],
                 'oidc_kubeconfig_issuer_ca_file': self.standin.ca_path, 'oidc_kubeconfig_current_context': True,
-                # No browser here: kubelogin's password grant, which authentik answers for app passwords.
+                # No browser here: kubelogin's password grant, which authentik answers for app passwords;
+                # its token cache stays in the state directory.
                 'oidc_kubeconfig_extra_args': ['--grant-type=password', '--username=' + TEST_USER['username'],
-                                          '--password={{ oidc_verify_app_password }}'],
+                                               '--password={{ oidc_verify_app_password }}',
+                                               '--token-cache-dir=' + os.path.join(self.state_dir, 'kubelogin-cache')],
                 'oidc_verify_kubectl': env['kubectl'], 'oidc_verify_crictl': crictl['bin'], 'oidc_verify_crictl_config': crictl['config'],
                 'oidc_verify_username': TEST_USER['username'],
                 'oidc_verify_expected_username': 'oidc:' + TEST_USER['email'],
@@ -85,17 +90,13 @@ class Stack:
         with os.fdopen(fd, 'w') as handle:
             json.dump({'authentik_oidc_token': self.standin.token, 'oidc_verify_app_password': self.user['app_password']}, handle)
 
-    def user_kubectl(self, *args):
-        """Real kubectl with the generated user kubeconfig; `kubectl oidc-login` resolves to the kubelogin stand-in."""
-        bin_dir = os.path.join(self.state_dir, 'bin')
-        os.makedirs(bin_dir, exist_ok=True)
-        plugin = os.path.join(bin_dir, 'kubectl-oidc_login')
-        with open(plugin, 'w') as handle:
-            handle.write('#!/bin/sh\nexec %s %s "$@"\n' % (sys.executable, os.path.join(HERE, 'kubelogin_shim.py')))
-        os.chmod(plugin, 0o755)
-        env = node_env()
-        path = os.pathsep.join([bin_dir, os.path.dirname(env['kubectl']), os.environ.get('PATH', '')])
-        return subprocess.run([env['kubectl'], '--kubeconfig', self.user_kubeconfig] + list(args), env=dict(os.environ, PATH=path),
+    def user_kubectl(self, *args, **kwargs):
+        """Real kubectl with a user kubeconfig (the generated one unless kubeconfig= says otherwise);
+        `kubectl oidc-login` resolves to the real kubelogin. env= adds environment variables."""
+        kubectl = node_env()['kubectl']
+        path = os.pathsep.join([os.path.dirname(self.kubelogin), os.path.dirname(kubectl), os.environ.get('PATH', '')])
+        env = dict(os.environ, PATH=path, **kwargs.get('env', {}))
+        return subprocess.run([kubectl, '--kubeconfig', kwargs.get('kubeconfig', self.user_kubeconfig)] + list(args), env=env,
                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True, check=False)
 
     def playbook(self, name, *extra, **kwargs):
@@ -152,6 +153,12 @@ def demo(state_dir):
         rc, output = stack.playbook('verify.yml')
         if rc:
             sys.exit('verify.yml failed')
+        print('== kubectl with the generated user kubeconfig, logging in through the real %s' % kubelogin.version_of(stack.kubelogin),
+              flush=True)
+        user = stack.user_kubectl('auth', 'whoami')
+        if user.returncode:
+            sys.exit('kubectl with the user kubeconfig failed:\n%s' % user.stderr)
+        print(user.stdout.rstrip())
         whoami = re.findall(r'kubectl auth whoami: .*', output)
         print('\n== done in %.0fs; %s' % (time.time() - started, whoami[-1].rstrip('"') if whoami else 'no whoami line'))
     finally:

@@ -16,20 +16,10 @@ import json
 import pytest
 
 from e2e.runner import run_playbook
-from e2e.stack import Stack, apiserver_container_id, kubeadm_cluster_configuration, node, recap
+from e2e.stack import apiserver_container_id, kubeadm_cluster_configuration, recap
 
 pytestmark = pytest.mark.node
-
-
-@pytest.fixture(scope='module')
-def stack(tmp_path_factory):
-    node('up')
-    running = Stack(str(tmp_path_factory.mktemp('stack')))
-    try:
-        yield running
-    finally:
-        running.stop()
-        node('down')
+# `stack` (conftest.py): one node and one stand-in for every end-to-end module.
 
 
 def test_site_verify_idempotence_and_rollback(stack):

@@ -22,7 +22,7 @@ import uuid
 import pytest
 import requests
 
-STANDIN_VERSIONS = ('2024.8.4', '2024.10.5', '2025.10.4')
+STANDIN_VERSIONS = ('2024.8.4', '2024.10.5', '2025.10.4', '2026.2.2')
 WRITES = ('POST', 'PUT', 'PATCH', 'DELETE')
 
 

@@ -34,6 +34,8 @@ class StandinApp:
         self.store = Store()
         self.lock = threading.RLock()
         self.requests = []
+        # Injected answers (POST /_standin/faults), consumed by the next matching requests.
+        self.faults = []
         self.checks = SchemaCheck(self.spec)
         self.resources = {}
         self.router = Router()
@@ -56,7 +58,7 @@ class StandinApp:
             return self.introspection(request)
         with self.lock:
             try:
-                response = self.route(request)
+                response = self.injected_fault(request) or self.route(request)
             except Exception as exc:  # pylint: disable=broad-exception-caught  # a stand-in bug must surface in the tests, not kill the connection
                 response = self.internal_error(request, exc)
             response.headers += [VARY, ("X-authentik-id", request.request_id)]
@@ -67,6 +69,22 @@ class StandinApp:
                 "status": response.status,
             })
         return response
+
+    def injected_fault(self, request):
+        """The answer of an injected fault matching this request, if any (consumed).
+
+        A throttled request gets what Django REST framework's Throttled answers: 429,
+        Retry-After and {"detail": "Request was throttled. Expected available in N seconds."}.
+        """
+        for fault in self.faults:
+            if request.method == fault["method"] and request.path.startswith(fault["path_prefix"]) and fault["count"] > 0:
+                fault["count"] -= 1
+                wait = fault["retry_after"]
+                body = {"detail": f"Request was throttled. Expected available in {wait} second{'' if wait == 1 else 's'}."}
+                response = json_response(fault["status"], body)
+                response.headers.append(("Retry-After", str(wait)))
+                return response
+        return None
 
     def route(self, request) -> Response:
         """API, OAuth2/OIDC, the login pages, or Django's 404 page."""
@@ -163,6 +181,17 @@ class StandinApp:
                 return plain_json(200, {"cleared": True})
             if route == ("GET", "/_standin/state"):
                 return plain_json(200, self.store.dump())
+            if route == ("POST", "/_standin/faults"):
+                fault = json.loads(request.body or b"{}")
+                self.faults.append({
+                    "status": int(fault.get("status", 429)), "count": int(fault.get("count", 1)),
+                    "retry_after": int(fault.get("retry_after", 1)), "method": fault.get("method", "GET"),
+                    "path_prefix": fault.get("path_prefix", API_PREFIX),
+                })
+                return plain_json(200, {"queued": len(self.faults)})
+            if route == ("DELETE", "/_standin/faults"):
+                self.faults.clear()
+                return plain_json(200, {"cleared": True})
             if route == ("GET", "/_standin/info"):
                 return plain_json(200, {"version": self.profile.name, "errata": [what for what, _why in ERRATA]})
         return plain_json(404, {"detail": "unknown stand-in endpoint"})

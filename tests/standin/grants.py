@@ -187,6 +187,7 @@ class TokenEndpoint:
             "acr": ACR,
             "nonce": nonce,
             "sid": hash_session_key(session) if session else None,
+            "jti": generate_id() if self.app.profile.id_token_jti else None,
         }
         id_token = {key: value for key, value in id_token.items() if value is not None}
         if provider["include_claims_in_id_token"]:
@@ -194,7 +195,8 @@ class TokenEndpoint:
         access = dict(id_token, azp=provider["client_id"], uid=generate_id(), scope=" ".join(scope))
         pair = self.store.get("keypairs", provider["signing_key"]) if provider.get("signing_key") else None
         key_pem = pair["key_data"] if pair else ""
-        access_token = signing.encode(access, client_secret=provider["client_secret"], key_pem=key_pem)
+        key_id = self.app.resource("keypairs").kid(pair) if pair else None
+        access_token = signing.encode(access, client_secret=provider["client_secret"], key_pem=key_pem, key_id=key_id)
         self.store.add("access_tokens", {
             "pk": self.store.new_uuid(), "token": access_token, "provider": provider["pk"], "user": user["pk"],
             "scope": scope, "expires": now + lifetime, "sub": id_token["sub"],
@@ -204,5 +206,5 @@ class TokenEndpoint:
             "token_type": "Bearer",
             "scope": " ".join(scope),
             "expires_in": lifetime,
-            "id_token": signing.encode(id_token, client_secret=provider["client_secret"], key_pem=key_pem),
+            "id_token": signing.encode(id_token, client_secret=provider["client_secret"], key_pem=key_pem, key_id=key_id),
         }

@@ -85,7 +85,7 @@ class OIDC:
         data = {}
         for field, use in (("signing_key", "sig"), ("encryption_key", "enc")):
             pair = self.keypair(provider, field)
-            jwk = keys.jwk(pair["certificate_data"], pair["key_data"], use) if pair else None
+            jwk = keys.jwk(pair["certificate_data"], pair["key_data"], use, self.app.resource("keypairs").kid(pair)) if pair else None
             if jwk:
                 data.setdefault("keys", []).append(jwk)
         return plain_json(200, data, [("Access-Control-Allow-Origin", "*")])

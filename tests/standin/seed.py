@@ -13,7 +13,7 @@ import uuid
 import yaml
 
 from . import keys
-from .versions import reference_dir
+from .versions import blueprint_text
 
 # slug: (name, title, designation, authentication, stages, policies)
 FLOWS = {
@@ -63,8 +63,7 @@ USERS_BEFORE_AKADMIN = 3
 
 def blueprint_mappings(blueprint_file: str) -> list:
     """The managed scope mappings of a providers-oauth2 blueprint, as the API shows them."""
-    with open(reference_dir() / "blueprints" / blueprint_file, encoding="utf-8") as handle:
-        document = yaml.safe_load(handle)
+    document = yaml.safe_load(blueprint_text(blueprint_file))
     mappings = []
     for entry in document["entries"]:
         attrs = entry["attrs"]

@@ -33,12 +33,15 @@ def algorithm(key_pem: str) -> str:
     return "ES256" if isinstance(key, ec.EllipticCurvePrivateKey) else "RS256"
 
 
-def encode(payload: dict, *, client_secret: str, key_pem: str = "") -> str:
-    """Signed compact JWT; header {alg, kid, typ} like PyJWT writes it for authentik."""
+def encode(payload: dict, *, client_secret: str, key_pem: str = "", key_id: str = None) -> str:
+    """Signed compact JWT; header {alg, kid, typ} like PyJWT writes it for authentik.
+
+    key_id: the keypair's kid (stored on 2026.2); md5 of the key, as older releases compute it, when not given.
+    """
     alg = algorithm(key_pem)
     header = {"alg": alg}
     if key_pem:
-        header["kid"] = keys.kid(key_pem)
+        header["kid"] = key_id or keys.kid(key_pem)
     header["typ"] = "JWT"
     signing_input = f"{_segment(header)}.{_segment(payload)}".encode()
     return f"{signing_input.decode()}.{_b64(_sign(signing_input, alg, client_secret, key_pem))}"

@@ -40,6 +40,9 @@ ERRATA = (
      "the schema drops nullable on allOf refs)", "authentik/policies/api/bindings.py PolicyBindingSerializer"),
     ("strings that may be blank but carry a format (User.email, meta_launch_url, logout_uri) are \"\" on users without email etc.",
      "DRF EmailField/URLField with allow_blank; drf-spectacular still emits format"),
+    ("a nullable reference (nullable beside allOf, e.g. 2026.2's background_themed_urls, meta_icon_themed_urls) "
+     "is written as anyOf [reference, null]",
+     "the schema says nullable; openapi-core ignores nullable next to allOf (OpenAPI 3.0 leaves it open)"),
 )
 BLANK_FORMATS = ("email", "uri")
 
@@ -85,6 +88,9 @@ def _patch_schemas(document: dict) -> None:
     _nullable_captcha_stage(schemas)
     for name, schema in schemas.items():
         properties = schema.get("properties", {})
+        for prop in properties.values():
+            if prop.get("nullable") and "allOf" in prop:
+                prop["anyOf"] = prop.pop("allOf") + [{"enum": [None]}]
         for field in ASSIGNED_APP_FIELDS:
             if field in properties:
                 properties[field]["nullable"] = True

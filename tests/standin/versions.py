@@ -5,7 +5,9 @@ schema; this table holds the behaviour a schema cannot express. Every flag is ch
 against the schema when the stand-in starts (see ``spec.check_profile``).
 """
 
+import functools
 import os
+import tarfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,7 +18,8 @@ class VersionProfile:
 
     name: str
     schema_file: str
-    # Blueprint file (under blueprints/) holding the managed OAuth2 scope mappings.
+    # Blueprint holding the managed OAuth2 scope mappings: a file under blueprints/, or
+    # "<tarball under src/>!<member>" for a release whose blueprint is read from its source tree.
     blueprint_file: str
     # API path (below /api/v3/) of the scope mapping viewset.
     scope_mapping_path: str
@@ -26,6 +29,12 @@ class VersionProfile:
     has_invalidation_flow: bool
     # The discovery document advertises back-channel logout from 2025.8 on.
     discovery_backchannel_logout: bool
+    # 2026.2.2 stores a keypair's kid (crypto migration 0006, December 2025): new keys get
+    # base64url(SHA-512(key PEM)); keys from before the upgrade keep md5(key PEM), which is all
+    # 2025.10.4 and older compute.
+    kid_sha512: bool = False
+    # 2026.2.2's IDToken.new sets a random jti; 2025.10.4's does not.
+    id_token_jti: bool = False
 
     @property
     def key(self) -> str:
@@ -70,6 +79,17 @@ VERSIONS = {
         has_invalidation_flow=True,
         discovery_backchannel_logout=True,
     ),
+    "2026.2.2": VersionProfile(
+        name="2026.2.2",
+        schema_file="schema-2026.2.2.yml",
+        blueprint_file="src/authentik-2026.2.2.tar.gz!authentik-2026.2.2/blueprints/system/providers-oauth2.yaml",
+        scope_mapping_path="propertymappings/provider/scope",
+        redirect_uris_as_list=True,
+        has_invalidation_flow=True,
+        discovery_backchannel_logout=True,
+        kid_sha512=True,
+        id_token_jti=True,
+    ),
 }
 
 DEFAULT_VERSION = "2025.10.4"
@@ -95,3 +115,13 @@ def reference_dir() -> Path:
     if not (path / "schema.yml").is_file():
         raise FileNotFoundError(f"authentik reference data not found in {path}; set KUBEAUTH_SHARED to the shared/ directory")
     return path
+
+
+@functools.lru_cache(maxsize=None)
+def blueprint_text(blueprint_file: str) -> str:
+    """A profile's blueprint: a file under blueprints/, or a member of a source tarball under src/."""
+    if "!" in blueprint_file:
+        archive, member = blueprint_file.split("!", 1)
+        with tarfile.open(reference_dir() / archive) as tar:
+            return tar.extractfile(member).read().decode("utf-8")
+    return (reference_dir() / "blueprints" / blueprint_file).read_text(encoding="utf-8")

@@ -39,6 +39,22 @@ class Applications(Resource):
             return None
         return self.app.resource("providers_all").represent(provider, ctx)
 
+    def get_meta_icon(self, obj, _ctx):
+        """2026.2: the stored file name (blank by default); before, the read-only icon URL (null without icon)."""
+        if "meta_icon" in self.spec.field_names("ApplicationRequest"):
+            return obj.get("meta_icon") or ""
+        return obj.get("meta_icon")
+
+    @staticmethod
+    def get_meta_icon_url(obj, _ctx):
+        """Application.get_meta_icon (2026.2): the icon's URL, null without icon."""
+        return obj.get("meta_icon") or None
+
+    @staticmethod
+    def get_meta_icon_themed_urls(_obj, _ctx):
+        """Per-theme URLs exist only for names with %(theme)s, which the stand-in does not serve: null."""
+        return None
+
     def get_launch_url(self, obj, _ctx):
         """Application.get_launch_url: meta_launch_url, else the provider's guess."""
         if obj["meta_launch_url"]:

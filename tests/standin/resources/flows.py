@@ -18,8 +18,8 @@ class Flows(Resource):
     ordering = ("slug",)
     search_fields = ("name", "slug", "title", "designation")
     unique = {"slug": "Flow with this slug already exists."}
-    # The default background; no flow plan cache in the stand-in.
-    constants = {"background": BACKGROUND, "cache_count": 0}
+    # No flow plan cache in the stand-in.
+    constants = {"cache_count": 0}
 
     def filters(self) -> dict:
         return {
@@ -29,6 +29,22 @@ class Flows(Resource):
             "denied_action": exact("denied_action"),
             "flow_uuid": exact("pk"),
         }
+
+    def get_background(self, obj, _ctx):
+        """2026.2: the stored file name (blank by default); before, the read-only URL of the image."""
+        if "background" in self.spec.field_names("FlowRequest"):
+            return obj.get("background", "")
+        return BACKGROUND
+
+    @staticmethod
+    def get_background_url(obj, _ctx):
+        """Flow.background_url (2026.2): the file's URL, else the default brand's background."""
+        return obj.get("background") or BACKGROUND
+
+    @staticmethod
+    def get_background_themed_urls(_obj, _ctx):
+        """Per-theme URLs exist only for names with %(theme)s, which the stand-in does not serve: null."""
+        return None
 
     @staticmethod
     def get_export_url(obj, _ctx):

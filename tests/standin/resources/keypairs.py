@@ -11,6 +11,8 @@ from .base import Resource, boolean, exact
 
 DOWNLOAD_URL = "/api/v3/crypto/certificatekeypairs/{pk}/{action}/?download"
 DETAIL_FIELDS = ("fingerprint_sha256", "fingerprint_sha1", "cert_expiry", "cert_subject", "private_key_type")
+COMPUTED_FIELDS = ("fingerprint_sha256", "fingerprint_sha1", "cert_expiry", "cert_subject", "private_key_available",
+                   "private_key_type", "key_type")
 
 
 class KeyPairs(Resource):
@@ -37,7 +39,14 @@ class KeyPairs(Resource):
             "name": exact("name"),
             "managed": exact("managed"),
             "has_key": boolean(lambda obj: obj["key_data"]),
+            # 2026.2: MultipleChoiceFilter over the stored key_type.
+            "key_type": lambda obj, values: self.details(obj)["key_type"] in values,
         }
+
+    def kid(self, obj: dict) -> str:
+        """The keypair's kid in JWKS and token headers: stored SHA-512 form on 2026.2 (a fresh install's
+        keys are all made there), md5 computed on older releases."""
+        return keys.kid_sha512(obj["key_data"]) if self.profile.kid_sha512 else keys.kid(obj["key_data"])
 
     # -- representation ------------------------------------------------------------------------
     def details(self, obj: dict) -> dict:
@@ -48,12 +57,14 @@ class KeyPairs(Resource):
 
     def represent(self, obj, ctx, schema: str = None) -> dict:
         data = super().represent(obj, ctx, schema)
-        if ctx.query("include_details", "true").lower() in ("false", "0"):
+        # include_details=false blanks the parsed fields; 2026.2 stores them and dropped the parameter.
+        details_optional = "include_details" in self.spec.query_params(self.template, "get")
+        if details_optional and ctx.query("include_details", "true").lower() in ("false", "0"):
             data.update({name: None for name in DETAIL_FIELDS if name in data})
         return data
 
     def field_value(self, obj, name: str, ctx):
-        if name in ("fingerprint_sha256", "fingerprint_sha1", "cert_expiry", "cert_subject", "private_key_available", "private_key_type"):
+        if name in COMPUTED_FIELDS:
             return self.details(obj)[name]
         if name == "certificate_download_url":
             return DOWNLOAD_URL.format(pk=obj["pk"], action="view_certificate")

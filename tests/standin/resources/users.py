@@ -69,7 +69,7 @@ class Users(Resource):
     schema = "User"
     ordering = ("username",)
     search_fields = ("username", "name", "email", "path")
-    relations = {"groups": Relation("groups")}
+    relations = {"groups": Relation("groups"), "roles": Relation("roles")}
     unique = {"username": "A user with that username already exists."}
 
     def routes(self) -> list:
@@ -112,6 +112,16 @@ class Users(Resource):
     def get_uid(self, obj, _ctx):
         """User.uid: a hash of the pk and the installation id."""
         return hashlib.sha256(f"{self.app.install_id}-{obj['pk']}".encode()).hexdigest()
+
+    @staticmethod
+    def get_roles(_obj, _ctx):
+        """User.roles (2026.2): RBAC roles are not emulated, so none (a role pk sent is 'does not exist')."""
+        return []
+
+    @staticmethod
+    def get_roles_obj(_obj, ctx):
+        """Roles as objects, unless ?include_roles=false (2026.2)."""
+        return None if ctx.query("include_roles", "true").lower() != "true" else []
 
     @staticmethod
     def get_avatar(obj, _ctx):
@@ -165,6 +175,7 @@ class Users(Resource):
             "settings": {},
             "type": user["type"],
             "system_permissions": list(SUPERUSER_PERMISSIONS) if self.is_superuser(user) else [],
+            "roles": [],  # 2026.2: roles of the user and its groups; RBAC roles are not emulated
         }
         fields = self.spec.field_names("UserSelf")
         return json_response(200, {"user": {name: data[name] for name in fields}})

@@ -53,13 +53,18 @@ def test_redirect_uris_shape(version, structured):
     assert ServerFeatures(version).redirect_uris_structured is structured
 
 
+# key_type from authentik-client 2025.12.0, grant_types and redirect_uri_type from 2026.5.0
+# (the published API clients of those releases; 2025.10.4 and 2026.2.2 also from their schemas).
 @pytest.mark.parametrize('version,invalidation,logout,key_type,grant_types', [
     ('2024.8.4', False, False, False, False),
     ('2024.10.0', True, False, False, False),
     ('2025.8.1', True, False, False, False),
-    ('2025.10.0', True, True, False, False),
-    ('2026.2.0', True, True, True, False),
-    ('2026.5.1', True, True, True, True),
+    ('2025.10.4', True, True, False, False),
+    ('2025.12.0', True, True, True, False),
+    ('2026.2.2', True, True, True, False),
+    ('2026.2.7', True, True, True, False),
+    ('2026.5.0', True, True, True, True),
+    ('2026.8.5', True, True, True, True),
 ])
 def test_field_availability(version, invalidation, logout, key_type, grant_types):
     features = ServerFeatures(version)
@@ -67,12 +72,16 @@ def test_field_availability(version, invalidation, logout, key_type, grant_types
     assert features.logout is logout
     assert features.key_type is key_type
     assert features.grant_types is grant_types
+    assert features.redirect_uri_type is grant_types
 
 
 def test_unsupported_provider_fields_lists_only_newer_fields():
     features = ServerFeatures('2024.10.5')
-    assert features.unsupported_provider_fields(['name', 'invalidation_flow', 'logout_uri', 'grant_types']) == ['grant_types', 'logout_uri']
+    assert features.unsupported_provider_fields(['name', 'invalidation_flow', 'logout_uri', 'encryption_key']) == ['logout_uri']
+    assert ServerFeatures('2024.8.4').unsupported_provider_fields(['logout_uri', 'encryption_key']) == ['encryption_key', 'logout_uri']
     assert ServerFeatures('2026.5.0').unsupported_provider_fields(['logout_uri', 'grant_types']) == []
+    # grant_types is no error on older releases (they allow every grant type): api.py warns instead.
+    assert ServerFeatures('2025.10.4').unsupported_provider_fields(['grant_types']) == []
 
 
 @pytest.mark.parametrize('version,verified', [('2024.10.5', True), ('2025.8.3', True), ('2025.10.0', False), ('2025.10.4', False)])
