@@ -4,7 +4,7 @@
 #   bash tests/run.sh            every stage
 #   bash tests/run.sh unit sanity
 #
-# Stages: sanity lint unit contract integration node
+# Stages: sanity lint package docs unit contract integration node real
 # Virtual environments and build caches live outside the work tree, under
 # $KUBEAUTH_CACHE (default /var/cache/kubeauth), and are reused between runs.
 set -euo pipefail
@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
-ALL_STAGES=(sanity lint package docs unit contract integration node)
+ALL_STAGES=(sanity lint package docs unit contract integration node real)
 FAILED=()
 PASSED=()
 
@@ -62,7 +62,7 @@ stage_package() {
     ANSIBLE_COLLECTIONS_PATH="$out/installed" "$bin/ansible-doc" "kubeauth.authentik.$plugin" > /dev/null
     echo "ansible-doc kubeauth.authentik.$plugin: ok"
   done
-  for plugin in jwt_segment kubeadm_apiserver; do
+  for plugin in jwt_segment kubeadm_apiserver id_token_problems; do
     ANSIBLE_COLLECTIONS_PATH="$out/installed" "$bin/ansible-doc" -t filter "kubeauth.authentik.$plugin" > /dev/null
     echo "ansible-doc -t filter kubeauth.authentik.$plugin: ok"
   done
@@ -114,6 +114,8 @@ stage_node() {
   bin=$(venv newest)
   # Builds (or reuses) the Kubernetes binaries, showing progress; a cold build takes ~10 minutes.
   "$bin/python" "$ROOT/tests/node/node.py" build
+  # The real kubelogin for the end to end, built from ../shared/vendor once (~1.5 min cold) and cached; says its version.
+  KUBEAUTH_SHARED="${KUBEAUTH_SHARED:-$ROOT/../shared}" "$bin/python" "$ROOT/tests/e2e/kubelogin.py" build >/dev/null
   # The single node (this machine): its tests and the end to end, then molecule's scenarios on it.
   pytest_in newest -q -m "node and not ha" tests/node tests/e2e || rc=1
   # molecule scenarios of apiserver_oidc (extensions/molecule): create/destroy reuse tests/node/node.py.
@@ -128,6 +130,35 @@ stage_node() {
     rc=1
   fi
   "$bin/python" "$ROOT/tests/node/node.py" down --nodes 3 || rc=1
+  return $rc
+}
+
+# Real authentik servers built from ../shared/authentik/src (tests/authentik), one up at a time:
+# the integration tier, the stand-in parity and request-schema checks (tests/real), and the end to end.
+stage_real() {
+  local bin version rc=0 started
+  bin=$(venv newest)
+  for version in ${KUBEAUTH_REAL_AUTHENTIK:-2025.10.4 2026.2.2}; do
+    say "real authentik $version"
+    started=$SECONDS
+    if ! "$bin/python" "$ROOT/tests/authentik/server.py" --version "$version" up; then
+      rc=1
+      continue
+    fi
+    echo "authentik $version built and up in $((SECONDS - started))s"
+    real_tier "$version" integration -q tests/integration --ignore=tests/integration/test_node_modules.py || rc=1
+    real_tier "$version" "parity and request schema" -q tests/real || rc=1
+    KUBEAUTH_E2E_AUTHENTIK="real:$version" real_tier "$version" "end to end" -q -m node tests/e2e || rc=1
+    "$bin/python" "$ROOT/tests/authentik/server.py" --version "$version" down
+  done
+  return $rc
+}
+
+real_tier() {  # version, label, pytest args...: one tier against the real server that is up, timed
+  local version=$1 label=$2 started=$SECONDS rc=0
+  shift 2
+  KUBEAUTH_AUTHENTIK_REAL=$version pytest_in newest "$@" || rc=$?
+  echo "real authentik $version: $label took $((SECONDS - started))s (exit $rc)"
   return $rc
 }
 
