@@ -17,7 +17,7 @@ description:
   - Never returns private key material, nor the URL that downloads it.
   - Each keypair carries C(key_type) (V(rsa), V(ec), V(dsa), V(ed25519), V(ed448), or null), the name authentik uses
     from 2025.12; for older releases it is copied from their C(private_key_type), which uses the same names.
-  - kube-apiserver verifies RSA and ECDSA token signatures only: a keypair whose C(key_type) is V(ed25519), V(ed448)
+  - kube-apiserver verifies RSA and ECDSA token signatures only, so a keypair whose C(key_type) is V(ed25519), V(ed448)
     or V(dsa) cannot be the signing key of a Kubernetes provider.
 author:
   - kubeauth maintainers (@kubeauth)
