@@ -201,3 +201,18 @@ def test_explicit_consent_is_asked_once(oidc):
         assert client.violations("response") == []
     finally:
         set_provider(client, setup, authorization_flow=setup.provider["authorization_flow"])
+
+
+@pytest.mark.parametrize("version", standin_versions())
+def test_login_on_every_release_fits_its_schema(standin_factory, version):
+    """The flow executor's challenges and answers validate against each emulated release's schema; the
+    redirect URI check works in both storage formats (newline string before 2024.10, objects after)."""
+    client = StandinClient(standin_factory.shared(version))
+    setup = kubernetes_setup(client, "everyrelease")
+    client.clear_violations()
+    url = authorize_url(client, "http://localhost:8000", client_id="everyrelease")
+    back = person(client, setup).open(url, stop_at="http://localhost:8000")
+    assert "code=" in back
+    refused = authorize_url(client, "http://example.com:9", client_id="everyrelease")
+    assert client.request("GET", refused[len(client.base):], auth=False).status_code == 400
+    assert client.violations() == []

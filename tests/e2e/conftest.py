@@ -22,6 +22,15 @@ def stack(tmp_path_factory):
         node('down')
 
 
+@pytest.fixture(name='applied', scope='session')
+def applied_fixture(stack):
+    """The stack with the site as site.yml leaves it, applied once for the modules that only need it applied
+    (a run that changes nothing when an earlier module left it so; tests that change the provider put it back)."""
+    rc, output = stack.playbook('site.yml', echo=False)
+    assert rc == 0, output
+    return stack
+
+
 def pytest_report_header(config):  # pylint: disable=unused-argument  # pytest's hook signature
     """Which kubelogin the end-to-end tests drive (it is built by the stack when missing)."""
     from e2e import kubelogin  # pylint: disable=import-outside-toplevel  # only when e2e tests are collected

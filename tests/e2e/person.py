@@ -42,6 +42,7 @@ class Person:
         self.session.trust_env = False  # REQUESTS_CA_BUNDLE must not replace the CA given here
         self.session.verify = ca
         self.steps = []
+        self.page = None
 
     def note(self, what, url, status=None):
         self.steps.append({'what': what, 'url': url, 'status': status})
@@ -70,6 +71,7 @@ class Person:
 
     def run_flow(self, page_url, slug):
         """What the flow interface's script does; returns where the flow sends the browser next."""
+        self.page = page_url
         base = '{0.scheme}://{0.netloc}'.format(urlsplit(page_url))
         executor = '%s/api/v3/flows/executor/%s/?%s' % (base, slug, urlencode({'query': urlsplit(page_url).query}))
         challenge = self.call('GET', executor)
@@ -95,7 +97,15 @@ class Person:
 
     def call(self, method, url, body=None):
         """One executor request; a 302 back to the executor is followed with GET, as the browser does."""
-        response = self.session.request(method, url, json=body, allow_redirects=False, timeout=30)
+        # The flow interface sends Django's CSRF token once authentik has set its cookie (a logged-in session).
+        # Like a browser, it says where the request comes from (Django checks Origin/Referer over HTTPS).
+        csrf = self.session.cookies.get('authentik_csrf')
+        headers = {}
+        if method != 'GET':
+            headers = {'Origin': '{0.scheme}://{0.netloc}'.format(urlsplit(self.page)), 'Referer': self.page}
+            if csrf:
+                headers['X-authentik-CSRF'] = csrf
+        response = self.session.request(method, url, json=body, headers=headers, allow_redirects=False, timeout=30)
         while response.is_redirect:
             url = urljoin(url, response.headers['Location'])
             response = self.session.get(url, allow_redirects=False, timeout=30)

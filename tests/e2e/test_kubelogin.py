@@ -138,14 +138,6 @@ def provider_fixture(stack):
     stack.api.call('PATCH', 'providers/oauth2/%s/' % provider['pk'], json=kept)
 
 
-@pytest.fixture(name='applied', scope='module')
-def applied_fixture(stack):
-    """The site as site.yml leaves it (a no-op when an earlier module applied it)."""
-    rc, output = stack.playbook('site.yml', echo=False)
-    assert rc == 0, output
-    return stack
-
-
 def test_kubectl_finds_the_real_kubelogin(applied):
     """`kubectl oidc-login` is the binary built from the vendored source, and it says its release."""
     kubectl = node_env()['kubectl']

@@ -11,13 +11,6 @@ import pytest
 pytestmark = pytest.mark.node
 
 
-@pytest.fixture(name='applied', scope='module')
-def applied_fixture(stack):
-    rc, output = stack.playbook('site.yml', echo=False)
-    assert rc == 0, output
-    return stack
-
-
 def test_token_born_expired_is_named(applied):
     """access_token_validity seconds=0: the token expires as it is issued; verify says so and names the option."""
     provider = applied.api.first('providers/oauth2/', name='kubernetes')

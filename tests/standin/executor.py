@@ -27,6 +27,11 @@ CANCEL_URL = "/flows/-/cancel/"
 BACKGROUND = "/static/dist/assets/images/flow_background.jpg"
 DEFAULT_AVATAR = "/static/dist/assets/images/user_default.png"
 FAILED_ATTEMPTS_BEFORE_CANCEL = 5
+CHALLENGES = {
+    "ak-stage-identification": "IdentificationChallenge", "ak-stage-password": "PasswordChallenge",
+    "ak-stage-consent": "ConsentChallenge", "ak-stage-access-denied": "AccessDeniedChallenge",
+    "xak-flow-redirect": "RedirectChallenge",
+}
 SHELL = """<!DOCTYPE html>
 <html><head><meta charset="UTF-8"><title>{title}</title></head>
 <body><ak-flow-executor flowSlug="{slug}"></ak-flow-executor></body></html>
@@ -114,12 +119,11 @@ class FlowExecutor:
         target = f"/api/v3/flows/executor/{flow['slug']}/?" + urlencode(ctx.request.query)
         return self.redirect(ctx, target)
 
-    @staticmethod
-    def redirect(ctx, target: str) -> Response:
+    def redirect(self, ctx, target: str) -> Response:
         """to_stage_response: a redirect to the request's own URL stays a 302, others become xak-flow-redirect."""
         if target == f"{ctx.request.path}?{ctx.request.query_string}":
             return Response(302, b"", [("Content-Type", HTML), ("Location", target)])
-        return plain_json(200, {"component": "xak-flow-redirect", "to": target})
+        return plain_json(200, self.shaped({"component": "xak-flow-redirect", "to": target}))
 
     def flow_done(self, ctx, flow: dict, session: dict) -> Response:
         target = session.get("get", {}).get("next", "/")
@@ -143,7 +147,19 @@ class FlowExecutor:
         if application and "%(app)s" in title:
             title = title % {"app": application["name"]}
         info = {"title": title, "background": BACKGROUND, "cancel_url": CANCEL_URL, "layout": flow["layout"]}
-        return dict({"flow_info": info}, **data)
+        return self.shaped(dict({"flow_info": info}, **data))
+
+    def shaped(self, data: dict) -> dict:
+        """The challenge as the emulated release's serializer has it: only its fields; a `type` (native, or
+        redirect) where the release still has ChallengeTypes' type (before 2024.8); captcha_stage null only
+        where the schema allows null (without a captcha stage, older releases leave it out)."""
+        schema = self.app.spec.schemas[CHALLENGES[data["component"]]]
+        properties = schema.get("properties", {})
+        shaped = {"type": "redirect" if data["component"] == "xak-flow-redirect" else "native"} if "type" in properties else {}
+        for name, value in data.items():
+            if name in properties and not (name == "captcha_stage" and not properties[name].get("nullable")):
+                shaped[name] = value
+        return shaped
 
     def pending(self, session: dict, plan: dict):
         """(username, avatar) of the user being logged in, or of the logged-in user."""
@@ -240,4 +256,4 @@ class FlowExecutor:
         else:
             target = self.authorize.fulfil(session, params).header("Location")
         self.cancel(session)
-        return plain_json(200, {"component": "xak-flow-redirect", "to": target})
+        return plain_json(200, self.shaped({"component": "xak-flow-redirect", "to": target}))
