@@ -112,11 +112,8 @@ stage_integration() {
 stage_node() {
   local bin tree rc=0
   bin=$(venv newest)
-  # Builds (or reuses) the Kubernetes binaries, showing progress; a cold build takes ~10 minutes a release:
-  # the default (newest) release of tests/node/go and the oldest this collection supports (go/<release>/).
-  oldest=$(oldest_k8s)
+  # Builds (or reuses) the Kubernetes binaries, showing progress; a cold build takes ~10 minutes.
   "$bin/python" "$ROOT/tests/node/node.py" build
-  "$bin/python" "$ROOT/tests/node/node.py" --k8s-version "$oldest" build
   # The real kubelogin for the end to end, built from ../shared/vendor once (~1.5 min cold) and cached; says its version.
   KUBEAUTH_SHARED="${KUBEAUTH_SHARED:-$ROOT/../shared}" "$bin/python" "$ROOT/tests/e2e/kubelogin.py" build >/dev/null
   # The single node (this machine): its tests and the end to end, then molecule's scenarios on it.
@@ -125,11 +122,6 @@ stage_node() {
   tree=$(collection_tree)
   (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" KUBEAUTH_SHARED="${KUBEAUTH_SHARED:-$ROOT/../shared}" \
     PYTHONPATH="$tree/tests/node" "$bin/molecule" test --all --exclude ha) || rc=1
-  # The oldest supported release on the single node: the node proof and the end to end.
-  say "node proof and end to end on Kubernetes $oldest"
-  "$bin/python" "$ROOT/tests/node/node.py" down || rc=1
-  KUBEAUTH_K8S_VERSION=$oldest pytest_in newest -q -m "node and not ha" tests/node/test_node.py tests/e2e || rc=1
-  "$bin/python" "$ROOT/tests/node/node.py" --k8s-version "$oldest" down || rc=1
   # The HA cluster (tests/node/README.md): three nodes in namespaces behind HAProxy, over SSH. Up once
   # (each stage timed) for every `ha` test and molecule's ha scenario, whose destroy takes it down.
   if "$bin/python" "$ROOT/tests/node/node.py" up --nodes 3; then
@@ -141,12 +133,6 @@ stage_node() {
   fi
   "$bin/python" "$ROOT/tests/node/node.py" down --nodes 3 || rc=1
   return $rc
-}
-
-oldest_k8s() {  # the oldest Kubernetes release with a Go module of its own under tests/node/go/
-  local dir
-  dir=$(find "$ROOT/tests/node/go" -mindepth 2 -maxdepth 2 -name go.mod -path '*/v*/go.mod' | xargs -n1 dirname | sort -V | head -1)
-  basename "${dir:?no release module under tests/node/go}"
 }
 
 # Real authentik servers built from ../shared/authentik/src (tests/authentik), one up at a time:
