@@ -6,33 +6,44 @@ import subprocess
 import threading
 import time
 
-from kubeauth_node.common import (BIN_DIR, CACHE_ROOT, CRICTL_VERSION, GO, GO_DIR, K8S_VERSION, StageError, say,
-                                  tail)
+from kubeauth_node.common import (BIN_DIR, CACHE_ROOT, CRICTL_MODULE_DIR, CRICTL_VERSION, GO, GO_DIR, GO_MODULE_DIR,
+                                  K8S_VERSION, StageError, say, tail)
 
 STAMP = os.path.join(BIN_DIR, '.stamp')
 BUILD_LOG = os.path.join(CACHE_ROOT, K8S_VERSION, 'build.log')
 
-# Wrapper package -> binary name; crictl is the upstream main package (see go.mod's tool line).
+# Wrapper package -> binary name; crictl is the upstream main package (see go.mod's tool line), built in
+# the module that pins it (common.CRICTL_MODULE_DIR).
+CRICTL = 'sigs.k8s.io/cri-tools/cmd/crictl'
 BINARIES = [
     ('./cmd/kubectl', 'kubectl'),
     ('./cmd/kubeadm', 'kubeadm'),
-    ('sigs.k8s.io/cri-tools/cmd/crictl', 'crictl'),
+    (CRICTL, 'crictl'),
     ('./cmd/etcd', 'etcd'),
     ('./cmd/kube-apiserver', 'kube-apiserver'),
     ('./cmd/kubelet', 'kubelet'),
 ]
 
 
+def _module_sources(module_dir):
+    """The .go files, go.mod and go.sum of one module, without the modules nested in it (other releases)."""
+    found = []
+    for root, dirs, files in os.walk(module_dir):
+        dirs[:] = sorted(d for d in dirs if not os.path.isfile(os.path.join(root, d, 'go.mod')))
+        found.extend(os.path.join(root, name) for name in sorted(files) if name.endswith('.go') or name in ('go.mod', 'go.sum'))
+    return found
+
+
 def _source_digest():
     """Digest of everything that decides the binaries: a changed pin means a rebuild."""
     digest = hashlib.sha256()
-    for root, _dirs, files in sorted(os.walk(GO_DIR)):
-        for name in sorted(files):
-            if name.endswith('.go') or name in ('go.mod', 'go.sum'):
-                path = os.path.join(root, name)
-                digest.update(os.path.relpath(path, GO_DIR).encode())
-                with open(path, 'rb') as handle:
-                    digest.update(handle.read())
+    paths = _module_sources(GO_MODULE_DIR)
+    if CRICTL_MODULE_DIR != GO_MODULE_DIR:
+        paths += [os.path.join(CRICTL_MODULE_DIR, 'go.mod'), os.path.join(CRICTL_MODULE_DIR, 'go.sum')]
+    for path in paths:
+        digest.update(os.path.relpath(path, GO_DIR).encode())
+        with open(path, 'rb') as handle:
+            digest.update(handle.read())
     return digest.hexdigest()
 
 
@@ -82,7 +93,8 @@ def _go_build(package, name, log):
     beat = threading.Thread(target=_heartbeat, args=(name, started, done), daemon=True)
     beat.start()
     try:
-        result = subprocess.run(command, cwd=GO_DIR, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
+        cwd = CRICTL_MODULE_DIR if package == CRICTL else GO_MODULE_DIR
+        result = subprocess.run(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, check=False)
     finally:
         done.set()
     if result.returncode != 0:

@@ -6,13 +6,15 @@ import sys
 
 from kubeauth_node import ha_cluster, ha_facts, single
 from kubeauth_node.build import build
-from kubeauth_node.common import StageError
+from kubeauth_node.common import K8S_VERSION, StageError
 
-USAGE = '''%(prog)s {build|up|down|status|env} [--nodes N]
+USAGE = '''%(prog)s {build|up|down|status|env} [--nodes N] [--k8s-version vX.Y.Z]
 
   --nodes 1 (default)  the single node: this machine itself, as before
   --nodes N (N >= 2)   the HA cluster: N control-plane nodes in their own namespaces behind HAProxy, over SSH
-                       (the tests use 3); down/status/env act on the HA cluster that is up, whatever its size'''
+                       (the tests use 3); down/status/env act on the HA cluster that is up, whatever its size
+  --k8s-version V      the Kubernetes release: go/go.mod's by default, or one of go/versions/*.mod
+                       (same as KUBEAUTH_K8S_VERSION=V; node.py applies it before anything loads)'''
 
 
 def main(argv=None):
@@ -20,7 +22,11 @@ def main(argv=None):
     parser.add_argument('command', choices=['build', 'up', 'down', 'status', 'env'])
     parser.add_argument('--nodes', type=int, default=1, metavar='N', help='1: the single node (default); N >= 2: the HA cluster')
     parser.add_argument('--force', action='store_true', help='build: rebuild even when cached')
+    parser.add_argument('--k8s-version', metavar='V', help='the Kubernetes release (default: go/go.mod\'s)')
     args = parser.parse_args(argv)
+    if args.k8s_version and args.k8s_version.lstrip('v') != K8S_VERSION.lstrip('v'):
+        parser.error('--k8s-version %s: this process loaded %s; pass the option to node.py (or set KUBEAUTH_K8S_VERSION)'
+                     % (args.k8s_version, K8S_VERSION))
     if args.nodes < 1:
         parser.error('--nodes must be 1 (the single node) or more (the HA cluster), not %d' % args.nodes)
     ha = args.nodes > 1

@@ -19,19 +19,47 @@ PAUSE_SOURCE = os.path.join(NODE_DIR, 'pause', 'pause.c')
 GO = os.environ.get('KUBEAUTH_NODE_GO', '/usr/local/go/bin/go')
 
 
-def _go_mod_version(module):
-    """The version go.mod pins for a module: the single source of every version."""
-    with open(os.path.join(GO_DIR, 'go.mod'), encoding='utf-8') as handle:
+# The Kubernetes release of the node. The module in go/ pins the default one; go/<release>/ holds the
+# module of another release (its own go.mod, go.sum and wrappers, whose upstream APIs differ between
+# releases), chosen by KUBEAUTH_K8S_VERSION, which node.py --k8s-version sets before this module loads.
+
+
+def _go_mod_version(module, module_dir):
+    """The version a module's go.mod pins for a module: the single source of every version."""
+    with open(os.path.join(module_dir, 'go.mod'), encoding='utf-8') as handle:
         text = handle.read()
     match = re.search(r'^\s*(?:require\s+)?' + re.escape(module) + r'\s+(v\S+)', text, re.M)
-    if not match:
-        raise RuntimeError('go.mod does not pin %s' % module)
-    return match.group(1)
+    return match.group(1) if match else None
 
 
-K8S_VERSION = _go_mod_version('k8s.io/kubernetes')
-CRICTL_VERSION = _go_mod_version('sigs.k8s.io/cri-tools')
-ETCD_VERSION = _go_mod_version('go.etcd.io/etcd/server/v3')
+def release_dirs():
+    """{release: module directory} of the releases besides the default one (go/vX.Y.Z/go.mod)."""
+    return dict((name, os.path.join(GO_DIR, name)) for name in sorted(os.listdir(GO_DIR))
+                if name.startswith('v') and os.path.isfile(os.path.join(GO_DIR, name, 'go.mod')))
+
+
+def module_dir_for(version):
+    """The Go module of a Kubernetes release: go/ for the default release, else go/<version>/."""
+    default = _go_mod_version('k8s.io/kubernetes', GO_DIR)
+    if not version or version.lstrip('v') == default.lstrip('v'):
+        return GO_DIR
+    version = 'v' + version.lstrip('v')
+    others = release_dirs()
+    if version not in others:
+        raise ValueError('no Go module for Kubernetes %s: the test node builds %s (default)%s; add go/%s/go.mod'
+                         % (version, default, ''.join(', ' + name for name in others), version))
+    return others[version]
+
+
+GO_MODULE_DIR = module_dir_for(os.environ.get('KUBEAUTH_K8S_VERSION'))
+K8S_VERSION = _go_mod_version('k8s.io/kubernetes', GO_MODULE_DIR)
+# (major, minor) of the node's release, for the few places where the config differs between releases.
+K8S_MINOR = tuple(int(part) for part in K8S_VERSION.lstrip('v').split('.')[:2])
+# crictl speaks CRI v1 to every release: a release module without it (1.30's cannot take cri-tools'
+# newer staging modules) builds it from the default module.
+CRICTL_MODULE_DIR = GO_MODULE_DIR if _go_mod_version('sigs.k8s.io/cri-tools', GO_MODULE_DIR) else GO_DIR
+CRICTL_VERSION = _go_mod_version('sigs.k8s.io/cri-tools', CRICTL_MODULE_DIR)
+ETCD_VERSION = _go_mod_version('go.etcd.io/etcd/server/v3', GO_MODULE_DIR)
 CACHE_ROOT = os.environ.get('KUBEAUTH_NODE_CACHE', '/var/cache/kubeauth-node')
 BIN_DIR = os.path.join(CACHE_ROOT, K8S_VERSION, 'bin')
 IMAGE_CACHE = os.path.join(CACHE_ROOT, K8S_VERSION, 'images')

@@ -9,7 +9,7 @@ import subprocess
 
 import yaml
 
-from kubeauth_node.common import (ADMIN_CONF, APISERVER_MANIFEST, ETCD_DATA, K8S_ETC, K8S_VERSION, KUBEADM_CONFIG,
+from kubeauth_node.common import (ADMIN_CONF, APISERVER_MANIFEST, ETCD_DATA, K8S_ETC, K8S_MINOR, K8S_VERSION, KUBEADM_CONFIG,
                                   KUBELET_DIR, KUBELET_HEALTHZ, KUBELET_LOG, MANIFESTS_DIR, RUNTIME_ENDPOINT,
                                   StageError, binary, tail, wait_for, wait_quietly)
 from kubeauth_node.services import KUBELET_PREAMBLE, install_init_script, service, service_running
@@ -19,6 +19,8 @@ from kubeauth_node.target import crictl_argv, kubectl_argv
 # machine: the node runs only host-network static pods, and turning routing on would change how the
 # machine treats traffic. (An HA node sets it in its own network namespace instead.)
 PREFLIGHT_IGNORED = ['FileContent--proc-sys-net-ipv4-ip_forward']
+# kubeadm's config API: v1beta4 from 1.31 (extraArgs as name/value lists), v1beta3 before (maps).
+KUBEADM_API = 'kubeadm.k8s.io/v1beta4' if K8S_MINOR >= (1, 31) else 'kubeadm.k8s.io/v1beta3'
 
 
 def kubelet_configuration(**extra):
@@ -39,6 +41,9 @@ def kubelet_configuration(**extra):
         # See restrict_oom_score_adj in the containerd config: a negative value cannot be set here.
         'oomScoreAdj': 0,
     }
+    if K8S_MINOR >= (1, 35):
+        # From 1.35 the kubelet refuses to start on cgroup v1 unless told otherwise; this machine has v1.
+        config['failCgroupV1'] = False
     config.update(extra)
     return config
 
@@ -49,7 +54,7 @@ def node_registration(name, address):
         'criSocket': RUNTIME_ENDPOINT,
         # No registry is reachable: the images are imported, never pulled.
         'imagePullPolicy': 'Never',
-        'kubeletExtraArgs': [{'name': 'node-ip', 'value': address}],
+        'kubeletExtraArgs': [{'name': 'node-ip', 'value': address}] if KUBEADM_API.endswith('v1beta4') else {'node-ip': address},
     }
 
 
@@ -57,13 +62,13 @@ def single_node_config(name, address):
     """InitConfiguration, ClusterConfiguration and KubeletConfiguration for the loopback-only single node."""
     docs = [
         {
-            'apiVersion': 'kubeadm.k8s.io/v1beta4',
+            'apiVersion': KUBEADM_API,
             'kind': 'InitConfiguration',
             'localAPIEndpoint': {'advertiseAddress': '127.0.0.1', 'bindPort': 6443},
             'nodeRegistration': node_registration(name, address),
         },
         {
-            'apiVersion': 'kubeadm.k8s.io/v1beta4',
+            'apiVersion': KUBEADM_API,
             'kind': 'ClusterConfiguration',
             'kubernetesVersion': K8S_VERSION,
             'clusterName': 'kubeauth-test',

@@ -6,12 +6,14 @@ import signal
 import subprocess
 import time
 
+import yaml
+
 from kubeauth_node import host, kubeadm
 from kubeauth_node.build import binaries_cached, build
 from kubeauth_node.common import (ADMIN_CONF, APISERVER_MANIFEST, BIN_DIR, CONTAINERD_LOG, CONTAINERD_SOCK, CRICTL_CONFIG,
                                   CRICTL_VERSION, ETCD_DATA, ETCD_VERSION, K8S_ETC, K8S_VERSION, KUBEADM_CONFIG, KUBELET_DIR,
                                   KUBELET_LOG, MANIFESTS_DIR, PKI_DIR, RUN_DIR, RUNTIME_ENDPOINT, STATE_DIR, binary,
-                                  run_stages, say, write_file)
+                                  StageError, run_stages, say, write_file)
 from kubeauth_node.containerd import containerd_answers, start_containerd
 from kubeauth_node.images import import_images, kubeadm_images
 from kubeauth_node.services import init_script_path, remove_init_script, service_running
@@ -55,6 +57,10 @@ def up():
     images = {}
 
     def stage_images():
+        running = running_release()
+        if running and running != K8S_VERSION:
+            raise StageError('image-names', 'the node is up with Kubernetes %s, not %s: take it down first '
+                                            '(node.py down), then bring up %s' % (running, K8S_VERSION, K8S_VERSION))
         write_file(KUBEADM_CONFIG, kubeadm.single_node_config(HOST.name, HOST.address))
         images.update(kubeadm_images(HOST))
         return 'kubeadm asks for ' + ', '.join(images[name] for name in ('kube-apiserver', 'etcd', 'pause'))
@@ -75,6 +81,18 @@ def up():
     ]
     elapsed = run_stages('up', stages)
     say('up: node ready in %.1fs; kubeconfig %s' % (elapsed, ADMIN_CONF))
+
+
+def running_release():
+    """The Kubernetes release of the node that is set up (its kubeadm config), or None."""
+    if not os.path.exists(APISERVER_MANIFEST):
+        return None
+    try:
+        with open(KUBEADM_CONFIG, encoding='utf-8') as handle:
+            docs = list(yaml.safe_load_all(handle))
+    except OSError:
+        return None
+    return next((doc.get('kubernetesVersion') for doc in docs if doc and doc.get('kind') == 'ClusterConfiguration'), None)
 
 
 def _own_mount_namespace(pid):
