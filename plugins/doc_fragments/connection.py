@@ -47,11 +47,18 @@ options:
         a create is never sent twice unless the server is known not to have stored it.
     type: int
     default: 30
+  server_version:
+    description:
+      - The authentik release of the server, as an earlier task of the same run returned it in its C(server_version) result.
+      - Saves the version request each task otherwise sends first; useful when one play runs many tasks, for example one
+        provider and application per cluster.
+      - When the server refuses a request, the module reads the real version and fails if it differs from this one.
+    type: str
 requirements:
   - requests
 notes:
-  - The server version is read once per task from C(/api/v3/admin/version/) and the module adapts to it
-    (endpoint paths, field shapes, fields that only newer releases have).
+  - The server version is read once per task from C(/api/v3/admin/version/), unless O(server_version) is given, and the
+    module adapts to it (endpoint paths, field shapes, fields that only newer releases have).
   - Set the connection once for all modules of the collection with
     C(module_defaults) and the action group C(group/kubeauth.authentik.authentik).
 '''

@@ -18,8 +18,15 @@ PROVIDERS = 'providers/oauth2/'
 APPLICATIONS = 'core/applications/'
 FLOWS = 'flows/instances/'
 KEYPAIRS = 'crypto/certificatekeypairs/'
+GROUPS = 'core/groups/'
+USERS = 'core/users/'
+BINDINGS = 'policies/bindings/'
+POLICIES = 'policies/all/'
 
 MANAGED_SCOPE_PREFIX = 'goauthentik.io/providers/oauth2/scope-'
+
+# In check mode, what stands in for the id of an object an earlier task of the run would create.
+PENDING = '(pending) %s %r'
 
 # Key algorithms kube-apiserver cannot verify (it takes RS*, ES* and PS* signatures only);
 # authentik 2026.2 cannot sign with them either, 2026.8 signs with Ed448.
@@ -33,10 +40,23 @@ NO_SIGNING_KEY_CONSEQUENCE = (
 class AuthentikAPI:
     """Endpoints, shapes and lookups for one server (wraps an AuthentikClient)."""
 
-    def __init__(self, client):
+    def __init__(self, client, check_mode=False):
         self.client = client
         # Messages for the person running the play that are not errors (module.warn).
         self.warnings = []
+        # In check mode nothing is created, so a later task of the same run finds no mapping,
+        # provider, group or application that an earlier task would have created: such a
+        # reference is a pending change (a placeholder id and a warning), not an error.
+        self.check_mode = check_mode
+        self.pending = []
+
+    def missing(self, option, kind, name, message):
+        """A referenced object that does not exist: an error, or pending in check mode."""
+        if not self.check_mode:
+            raise InputError(option, message)
+        self.pending.append('%s: %s %r does not exist yet; check mode counts it as created by an earlier task of this run '
+                            '(without that task, the real run fails here)' % (option, kind, name))
+        return PENDING % (kind, name)
 
     @property
     def features(self):
@@ -154,25 +174,80 @@ class AuthentikAPI:
         key = 'managed' if ref.startswith('goauthentik.io/') else 'name'
         mapping = self.find_one(self.scope_mappings, option, **{key: ref})
         if mapping is None:
-            raise InputError(option, 'no scope mapping with %s %r; create it first (kubeauth.authentik.scope_mapping) '
-                                     'or use a managed id such as %semail' % (key, ref, MANAGED_SCOPE_PREFIX))
+            message = ('no scope mapping with %s %r; create it first (kubeauth.authentik.scope_mapping) '
+                       'or use a managed id such as %semail' % (key, ref, MANAGED_SCOPE_PREFIX))
+            if key == 'managed':  # authentik's own mappings are never created by a run
+                raise InputError(option, message)
+            return dict(pk=self.missing(option, 'scope mapping', ref, message), name=ref)
         return mapping
 
     def scope_mapping_pks(self, refs, option):
-        return [self.scope_mapping(ref, option)['pk'] for ref in refs]
+        """Ids of several scope mappings from one listing of them all (one request instead of one each)."""
+        if len(refs) < 2:
+            return [self.scope_mapping(ref, option)['pk'] for ref in refs]
+        listed = self.client.list(self.scope_mappings)
+        pks = []
+        for ref in refs:
+            key = 'managed' if ref.startswith('goauthentik.io/') else 'name'
+            found = [mapping for mapping in listed if mapping.get(key) == ref]
+            # Not listed (or listed twice): the single lookup gives the error, or the pending id in check mode.
+            pks.append(found[0]['pk'] if len(found) == 1 else self.scope_mapping(ref, option)['pk'])
+        return pks
 
     def provider_by_name(self, name, option):
         provider = self.find_one(PROVIDERS, option, name=name)
         if provider is None:
-            raise InputError(option, 'no OAuth2 provider named %r; create it first with kubeauth.authentik.oauth2_provider' % (name,))
+            message = 'no OAuth2 provider named %r; create it first with kubeauth.authentik.oauth2_provider' % (name,)
+            return dict(pk=self.missing(option, 'OAuth2 provider', name, message), name=name, assigned_application_slug=None)
         return provider
+
+    def group_by_name(self, name, option):
+        group = self.find_one(GROUPS, option, name=name)
+        if group is None:
+            message = 'no group named %r; create it first with kubeauth.authentik.group' % (name,)
+            return dict(pk=self.missing(option, 'group', name, message), name=name, is_superuser=False)
+        return group
+
+    def user_by_username(self, username, option):
+        user = self.find_one(USERS, option, username=username)
+        if user is None:
+            raise InputError(option, 'no user with username %r on this server' % (username,))
+        return user
+
+    def policy_by_name(self, name, option):
+        """A policy of any type by exact name (policies/all/ only searches, so the match is exact here)."""
+        found = [p for p in self.client.list(POLICIES, params={'search': name}) if p.get('name') == name]
+        if len(found) > 1:
+            raise InputError(option, '%d policies are named %r; make the name unique' % (len(found), name))
+        if not found:
+            raise InputError(option, 'no policy named %r on this server' % (name,))
+        return found[0]
+
+    def application_by_slug(self, slug, option):
+        application = self.client.get('%s%s/' % (APPLICATIONS, slug), missing_ok=True)
+        if application is None:
+            message = 'no application with slug %r; create it first with kubeauth.authentik.application' % (slug,)
+            return dict(pk=self.missing(option, 'application', slug, message), slug=slug)
+        return application
+
+    def group_to_wire(self, payload):
+        """Adapt a canonical group (parents: a list of group ids) to the release: parent or parents."""
+        wire = dict(payload)
+        if 'parents' in wire and not self.features.group_parents_list:
+            parents = wire.pop('parents')
+            if len(parents) > 1:
+                raise InputError('parents', 'authentik %s gives a group one parent (several arrived in 2025.12); '
+                                            'name at most one' % self.features.version_string)
+            wire['parent'] = parents[0] if parents else None
+        return wire
 
     def provider_oidc_urls(self, provider_pk):
         """issuer, discovery_url and jwks_url of a provider; None until an application uses it.
 
         The issuer keeps authentik's trailing slash: kube-apiserver compares it byte for byte.
         """
-        urls = (self.client.get('%s%s/setup_urls/' % (PROVIDERS, provider_pk)) if provider_pk is not None else None) or {}
+        pending = provider_pk is None or str(provider_pk).startswith(PENDING[:9])
+        urls = (self.client.get('%s%s/setup_urls/' % (PROVIDERS, provider_pk)) if not pending else None) or {}
         issuer = urls.get('issuer')
         # Before an application exists the server omits jwks; derive it from the issuer when there is one.
         return dict(issuer=issuer, discovery_url=urls.get('provider_info'),

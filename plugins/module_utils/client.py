@@ -39,6 +39,7 @@ def connection_argument_spec():
         validate_certs=dict(type='bool', default=True),
         ca_path=dict(type='path'),
         timeout=dict(type='int', default=30),
+        server_version=dict(type='str'),
     )
 
 
@@ -100,13 +101,23 @@ class AuthentikClient:
     retries = 4
     backoff = 0.5
 
-    def __init__(self, url, token, validate_certs=True, ca_path=None, timeout=30, session=None, sleep=time.sleep):
+    def __init__(self, url, token, validate_certs=True, ca_path=None, timeout=30, session=None, sleep=time.sleep,
+                 server_version=None):
         if requests is None:
             raise AuthentikError('the Python library requests is required')
         self.base = base_url(url)
         self.timeout = timeout
         self._sleep = sleep
         self._features = None
+        # A version read earlier in the same run (server_version option) saves one request per
+        # task; it is checked against the server whenever the server refuses a request.
+        self._given_version = server_version
+        if server_version:
+            try:
+                self._features = ServerFeatures(server_version)
+            except ValueError:
+                raise AuthentikError('server_version: %r is not an authentik version; pass the server_version an earlier '
+                                     'task of this run returned, or leave it out' % (server_version,))
         self.session = session or requests.Session()
         self.session.headers.update({'Accept': 'application/json', 'User-Agent': 'kubeauth.authentik'})
         if token:
@@ -125,7 +136,7 @@ class AuthentikClient:
             module.fail_json(msg='authentik_token is empty: set it or the AUTHENTIK_TOKEN environment variable to an API token')
         try:
             return cls(params['authentik_url'], params['authentik_token'], validate_certs=params['validate_certs'],
-                       ca_path=params['ca_path'], timeout=params['timeout'])
+                       ca_path=params['ca_path'], timeout=params['timeout'], server_version=params.get('server_version'))
         except AuthentikError as exc:
             module.fail_json(msg=str(exc))
 
@@ -134,13 +145,26 @@ class AuthentikClient:
     def features(self):
         """Server release features; the version is fetched once per client."""
         if self._features is None:
-            body = self.get('admin/version/')
-            try:
-                self._features = ServerFeatures(body['version_current'])
-            except (KeyError, TypeError, ValueError):
-                raise AuthentikError('%s did not report an authentik version (admin/version/ said %r); '
-                                     'is authentik_url the authentik server?' % (self.base, body))
+            self._features = self._read_features()
         return self._features
+
+    def _read_features(self):
+        body = self.get('admin/version/')
+        try:
+            return ServerFeatures(body['version_current'])
+        except (KeyError, TypeError, ValueError):
+            raise AuthentikError('%s did not report an authentik version (admin/version/ said %r); '
+                                 'is authentik_url the authentik server?' % (self.base, body))
+
+    def _check_given_version(self):
+        """After a refused request: a given server_version must still be the server's."""
+        given, self._given_version = self._given_version, None
+        if not given:
+            return
+        actual = self._read_features()
+        if actual.version != self._features.version:
+            raise AuthentikError('server_version is %s but %s runs authentik %s; pass the server_version this run read '
+                                 '(a module\'s server_version result) or leave it out' % (given, self.base, actual.version_string))
 
     @property
     def version(self):
@@ -229,9 +253,11 @@ class AuthentikClient:
                     return response
                 retryable = SAFE_POST_RETRY_STATUS if method == 'POST' else RETRY_STATUS
                 if method == 'POST' and status in RETRY_STATUS - SAFE_POST_RETRY_STATUS:
-                    raise AmbiguousWriteError(self._describe(method, url, response), status, self._body(response))
+                    raise AmbiguousWriteError(self._describe(method, path, response), status, self._body(response))
                 if status not in retryable or last_try:
-                    raise AuthentikError(self._describe(method, url, response), status, self._body(response))
+                    if status in (400, 404, 405) and self._given_version:
+                        self._check_given_version()
+                    raise AuthentikError(self._describe(method, path, response), status, self._body(response))
             self._sleep(self._delay(attempt, response))
         raise AuthentikError('unreachable')  # pragma: no cover
 
@@ -257,8 +283,10 @@ class AuthentikClient:
             raise AuthentikError('%s answered %s with a body that is not JSON: %s'
                                  % (response.url, response.status_code, response.text[:200]))
 
-    def _describe(self, method, url, response):
+    def _describe(self, method, path, response):
         """An error message that says what went wrong and what to do about it."""
+        url = self.url(path)
+        hint = self._features.path_hint(path) if self._features else None
         status = response.status_code
         body = self._body(response)
         detail = format_error_body(body) if not isinstance(body, str) else body.strip()[:200]
@@ -268,10 +296,13 @@ class AuthentikClient:
             return ('authentik refused the request (%s %s -> %s: %s). Check authentik_token (or AUTHENTIK_TOKEN): it must be '
                     'an API token (intent "api") of a user allowed to manage this object; app passwords are not accepted '
                     'by the API, and HTTP Basic auth is not supported.' % (method, url, status, detail))
+        if status == 404 and hint:
+            return '%s %s -> 404: %s; please report this, the client chooses paths by server version.' % (method, url, hint)
         if status == 404:
             return ('%s %s -> 404 (%s). The object does not exist, or this authentik release (%s) has no such endpoint.'
                     % (method, url, detail, self._features.version_string if self._features else 'unknown version'))
+        if status == 405 and hint:
+            return '%s %s -> 405: %s; please report this, the client chooses paths by server version.' % (method, url, hint)
         if status == 405:
-            return ('%s %s -> 405: this authentik release does not allow %s here; the endpoint moved between releases. '
-                    'The client chooses paths by server version; please report this.' % (method, url, method))
+            return '%s %s -> 405: authentik refused %s on this URL (%s).' % (method, url, method, detail or 'no detail')
         return '%s %s -> %s: %s' % (method, url, status, detail)

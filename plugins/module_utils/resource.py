@@ -37,7 +37,7 @@ class AuthentikModule:
         self.module = AnsibleModule(argument_spec=spec, supports_check_mode=True, **self.module_kwargs)
         self.params = self.module.params
         self.client = AuthentikClient.from_module(self.module)
-        self.api = AuthentikAPI(self.client)
+        self.api = AuthentikAPI(self.client, check_mode=self.module.check_mode)
 
     def run(self):
         try:
@@ -47,7 +47,7 @@ class AuthentikModule:
             self.module.fail_json(msg=str(exc), option=exc.option)
         except AuthentikError as exc:
             self.module.fail_json(msg=str(exc), status=exc.status)
-        for warning in self.api.warnings:
+        for warning in self.api.pending + self.api.warnings:
             self.module.warn(warning)
         self.module.exit_json(**result)
 
@@ -88,6 +88,14 @@ class ObjectModule(AuthentikModule):
     def extra_results(self, obj):
         return {}
 
+    def patch_body(self, desired, keys):
+        """What a PATCH sends: the changed keys (override where the server needs more)."""
+        return dict((k, desired[k]) for k in keys)
+
+    def settle(self, created):
+        """After a create: the object to report (override where the server allows duplicates)."""
+        return created
+
     def apply(self):
         existing = self.find()
         if existing is not None:
@@ -121,19 +129,30 @@ class ObjectModule(AuthentikModule):
             result = self._result(True, None, None, desired, keys)
             result[self.object_key] = redact(desired, self.hidden)
             return result
-        created = self.client.create(self.endpoint(), desired, find_existing=self.find)
-        return self._result(True, created, None, desired, keys)
+        try:
+            created = self.client.create(self.endpoint(), desired, find_existing=self.find)
+        except InputError:
+            raise
+        except AuthentikError:
+            # A concurrent run may have created the object between find() and the POST: the
+            # server then refuses ours (400 "... already exists" on the name, slug or client id,
+            # or anything else). If the object is there now, it is the one to converge.
+            existing = self.find()
+            if existing is None:
+                raise
+            self.guard(existing)
+            return self._update(existing, self.desired(existing))
+        return self._result(True, self.settle(created), None, desired, keys)
 
     def _update(self, existing, desired):
         keys = changed_fields(desired, existing, self.normalizers)
         if not keys:
             return self._result(False, existing, existing, existing, [])
-        patch = dict((k, desired[k]) for k in keys)
         if self.module.check_mode:
             after = dict(existing)
-            after.update(patch)
+            after.update((k, desired[k]) for k in keys)
             return self._result(True, existing, existing, after, keys)
-        updated = self.client.patch(self.detail(existing), patch)
+        updated = self.client.patch(self.detail(existing), self.patch_body(desired, keys))
         return self._result(True, updated, existing, updated, keys)
 
 

@@ -98,6 +98,23 @@ class ServerFeatures:
         return minimum
 
     @property
+    def group_parents_list(self):
+        # Group.parent (one group) became Group.parents (a list) with core migration 0055, which
+        # follows the migrations of late November 2025: schema 2025.10.4 has parent, 2026.2.2 parents.
+        return self.at_least('2025.12')
+
+    def path_hint(self, path):
+        """Why this release answers 404/405 on path, when the path is known to be wrong for it; else None."""
+        path = path.split('?', 1)[0].lstrip('/')
+        if path.startswith('api/v3/'):
+            path = path[len('api/v3/'):]
+        if path.startswith('propertymappings/scope/') and self.at_least('2024.8'):
+            return 'scope mappings moved to propertymappings/provider/scope/ in authentik 2024.8'
+        if path.startswith('propertymappings/provider/scope/') and not self.at_least('2024.8'):
+            return 'authentik %s keeps scope mappings at propertymappings/scope/ (the provider/ path arrived in 2024.8)' % self.version_string
+        return None
+
+    @property
     def email_mapping_verified_by_default(self):
         # upstream PR #16206: the managed email mapping says False from 2025.10.0.
         return not self.at_least('2025.10')

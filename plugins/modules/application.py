@@ -171,7 +171,11 @@ class ApplicationModule(ObjectModule):
             raise InputError('name', 'required to create application %r' % params['slug'])
         want = dict(slug=params['slug'])
         want.update((field, params[option]) for option, field in FIELDS.items() if params[option] is not None)
-        if params['provider']:
+        current = (existing or {}).get('provider_obj') or {}
+        if params['provider'] and current.get('name') == params['provider']:
+            # Already on this provider (names are unique): nothing to look up.
+            want['provider'] = existing['provider']
+        elif params['provider']:
             provider = self.api.provider_by_name(params['provider'], 'provider')
             user = provider.get('assigned_application_slug')
             if user and user != params['slug']:

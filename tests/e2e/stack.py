@@ -68,6 +68,8 @@ class Stack:
                 'authentik_oidc_url': self.standin.url,
                 'authentik_oidc_ca_path': self.standin.ca_path,
                 'apiserver_oidc_ca_bundle': self.standin.ca_path,
+                # Only members of these groups may log in (the role is closed by default).
+                'authentik_oidc_access_groups': [{'name': TEST_USER['group']}],
                 'apiserver_oidc_kubectl': env['kubectl'], 'apiserver_oidc_crictl': crictl['bin'],
                 'apiserver_oidc_crictl_config': crictl['config'], 'apiserver_oidc_persist_kubeadm_config': True,
                 'oidc_rbac_kubectl': env['kubectl'],

@@ -4,6 +4,7 @@ import json
 import secrets
 import sys
 import threading
+import time
 import traceback
 
 from . import auth
@@ -36,6 +37,10 @@ class StandinApp:
         self.requests = []
         # Injected answers (POST /_standin/faults), consumed by the next matching requests.
         self.faults = []
+        # Injected latency (POST /_standin/latency): {(method, path prefix): seconds}, slept before the
+        # request takes the lock, as a busy server's would; it widens the window between two runs'
+        # lookups and creates so that tests can make them race for real.
+        self.latency = {}
         self.checks = SchemaCheck(self.spec)
         self.resources = {}
         self.router = Router()
@@ -56,6 +61,9 @@ class StandinApp:
         """Answer one request; everything except /_standin/ is logged."""
         if request.path.startswith("/_standin/"):
             return self.introspection(request)
+        for (method, prefix), seconds in list(self.latency.items()):
+            if request.method == method and request.path.startswith(prefix):
+                time.sleep(seconds)
         with self.lock:
             try:
                 response = self.injected_fault(request) or self.route(request)
@@ -181,6 +189,13 @@ class StandinApp:
                 return plain_json(200, {"cleared": True})
             if route == ("GET", "/_standin/state"):
                 return plain_json(200, self.store.dump())
+            if route == ("POST", "/_standin/latency"):
+                latency = json.loads(request.body or b"{}")
+                key = (latency.get("method", "POST"), latency.get("path_prefix", API_PREFIX))
+                self.latency[key] = float(latency.get("seconds", 0))
+                if not self.latency[key]:
+                    del self.latency[key]
+                return plain_json(200, {"latency": len(self.latency)})
             if route == ("POST", "/_standin/faults"):
                 fault = json.loads(request.body or b"{}")
                 self.faults.append({

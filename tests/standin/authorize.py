@@ -18,6 +18,7 @@ from datetime import timedelta
 from html import escape
 from urllib.parse import parse_qs, quote, urlencode, urlsplit, urlunsplit
 
+from . import policies
 from .resources.providers import parse_duration
 from .wire import HTML, Response, not_allowed_page, not_found_page
 
@@ -218,6 +219,10 @@ class AuthorizeEndpoint:
             # Django's redirect_to_login: next quoted with "/" kept.
             location = "/flows/-/default/authentication/?next=" + quote(full_path, safe="/")
             return Response(302, b"", [("Content-Type", HTML), ("Location", location)])
+        if not policies.evaluate(self.app, application, user).passing:
+            # PolicyAccessView: the application's policy engine refuses the user; AccessDeniedResponse
+            # (policies/denied.html, 200) says "Request has been denied." and sends nothing to the client.
+            return error_page(self.version, "Permission denied", "Request has been denied.", status=200)
         if params.grant_type != "authorization_code" or params.response_mode == "form_post":
             return Response(501, b"not emulated by the authentik stand-in: only response_type=code with query or fragment\n",
                             [("Content-Type", "text/plain; charset=utf-8")])

@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timedelta, timezone
 from urllib.parse import parse_qsl
 
-from . import signing
+from . import policies, signing
 from .keys import generate_id
 from .resources.providers import parse_duration
 from .resources.tokens import active_token
@@ -134,7 +134,7 @@ class TokenEndpoint:
         token = active_token(self.store, password, "app_password") if user else None
         if user is None or token is None or token["user"] != user["pk"]:
             raise TokenError("invalid_grant")
-        self.application(provider)
+        self.check_access(self.application(provider), user)
         user["last_login"] = datetime.now(timezone.utc)
         return user
 
@@ -151,8 +151,15 @@ class TokenEndpoint:
         username = f"ak-{provider['name'][:128]}-client_credentials"
         user = self.store.find("users", username=username)
         if user is None:
-            return self.app.resource("users").create(dict(values, username=username), None)
-        user.update(values)
+            user = self.app.resource("users").create(dict(values, username=username), None)
+        else:
+            user.update(values)
+        return self.check_access(app, user)
+
+    def check_access(self, application: dict, user: dict) -> dict:
+        """__check_policy_access: the application's policy engine; a refusal is a plain invalid_grant."""
+        if not policies.evaluate(self.app, application, user).passing:
+            raise TokenError("invalid_grant")
         return user
 
     def subject(self, provider: dict, user: dict) -> str:

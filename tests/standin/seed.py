@@ -115,7 +115,7 @@ def seed_keypair(app) -> None:
 def seed_admin(app, token: str, email: str) -> None:
     """akadmin, the admin group and the bootstrap API token."""
     group = app.store.add("groups", {
-        "pk": str(uuid.uuid4()), "name": ADMIN_GROUP, "is_superuser": True, "parent": None, "attributes": {}, "roles": [],
+        "pk": str(uuid.uuid4()), "name": ADMIN_GROUP, "is_superuser": True, "parents": [], "attributes": {}, "roles": [],
     })
     app.store.seed_counter("users", USERS_BEFORE_AKADMIN)
     users = app.resource("users")

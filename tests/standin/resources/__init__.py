@@ -6,11 +6,13 @@ from .flows import Flows
 from .groups import Groups
 from .keypairs import KeyPairs
 from .mappings import AllMappings, ScopeMappings
+from .policies import AllPolicies, ExpressionPolicies, PolicyBindings
 from .providers import AllProviders, OAuth2Providers
 from .tokens import Tokens
 from .users import Users
 
 # Registration order is URL matching order (actions before detail routes within a resource).
-RESOURCES = (Admin, KeyPairs, Flows, ScopeMappings, AllMappings, OAuth2Providers, AllProviders, Applications, Users, Groups, Tokens)
+RESOURCES = (Admin, KeyPairs, Flows, ScopeMappings, AllMappings, OAuth2Providers, AllProviders, Applications, Users, Groups, Tokens,
+             ExpressionPolicies, AllPolicies, PolicyBindings)
 
 __all__ = ["RESOURCES"]

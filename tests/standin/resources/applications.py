@@ -1,6 +1,10 @@
 """core/applications: looked up by slug; an application binds one provider (one-to-one)."""
 
+from .. import policies
+from ..errors import ApiError
 from ..fields import Relation
+from ..routing import Route
+from ..wire import json_response
 from .base import Resource, exact
 from .providers import launch_url
 
@@ -24,8 +28,35 @@ class Applications(Resource):
     # Backchannel providers (SCIM, ...) are not emulated.
     constants = {"backchannel_providers_obj": []}
 
+    def routes(self) -> list:
+        check = Route(f"{self.path}/{{slug}}/check_access/", {"GET": self.check_access_view}, access="detail", admin_only=False)
+        return [check] + super().routes()
+
     def filters(self) -> dict:
         return {name: exact(name) for name in ("slug", "name", "group", "meta_description", "meta_launch_url", "meta_publisher")}
+
+    def check_access_view(self, ctx):
+        """GET check_access/: the policy engine's verdict for the caller, or for ?for_user= when a superuser asks.
+
+        Only a superuser sees the messages; log_messages (authentik's captured debug log) stay empty here.
+        """
+        application = self.get_object(ctx)
+        user = ctx.user
+        superuser = self.app.resource("users").is_superuser(user)
+        if superuser and ctx.request.query_values("for_user"):
+            try:
+                user = self.store.get("users", int(ctx.query("for_user")))
+            except ValueError:
+                raise ApiError(400, {"for_user": "for_user must be numerical"}) from None
+            if user is None:
+                raise ApiError(400, {"for_user": "User not found"})
+        result = policies.evaluate(self.app, application, user)
+        return json_response(200, {"passing": result.passing, "messages": result.messages if superuser else [], "log_messages": []})
+
+    def destroy(self, obj: dict, ctx) -> None:
+        # PolicyBinding.target is CASCADE.
+        self.app.resource("policy_bindings").drop_for("target", obj["pk"])
+        super().destroy(obj, ctx)
 
     def unique_check(self, name: str, message: str, instance):
         check = super().unique_check(name, message, instance)

@@ -73,4 +73,5 @@ class Flows(Resource):
             for name in ("authentication_flow", "invalidation_flow"):
                 if provider.get(name) == obj["pk"]:
                     provider[name] = None
+        self.app.resource("policy_bindings").drop_for("target", obj["pk"])
         super().destroy(obj, ctx)

@@ -1,4 +1,8 @@
-"""core/groups. Membership is stored on the users (user["groups"]); a group's users are derived."""
+"""core/groups. Membership is stored on the users (user["groups"]); a group's users are derived.
+
+Parents are stored as a list (group["parents"]): the release's schema decides whether the API
+shows one ``parent`` (before 2025.12) or ``parents`` (Group.parents, many-to-many, 2026.2).
+"""
 
 import uuid
 
@@ -19,13 +23,27 @@ class Groups(Resource):
     schema = "Group"
     relations = {
         "parent": Relation("groups"),
+        "parents": Relation("groups"),
         "users": Relation("users", "int"),
         "roles": Relation("roles"),
         "children": Relation("groups"),
     }
-    unique = {"name": "Group with this name already exists."}
     # Roles are not emulated.
     constants = {"roles_obj": []}
+
+    @property
+    def unique(self) -> dict:
+        """Group names are unique: 2025.10's serializer adds a plain UniqueValidator (the model is not unique
+        there), 2026.2's model field is unique=True (Django's message). Releases before 2025.10 are taken to
+        behave like 2025.10 (not recorded)."""
+        if self.multiple_parents:
+            return {"name": "Group with this name already exists."}
+        return {"name": "This field must be unique."}
+
+    @property
+    def multiple_parents(self) -> bool:
+        """Group.parents (a list) instead of Group.parent."""
+        return "parents" in self.spec.field_names("Group")
 
     def routes(self) -> list:
         detail = f"{self.path}/{{group_uuid}}"
@@ -56,10 +74,47 @@ class Groups(Resource):
         """Group.num_pk: the first five digits of the uuid as an integer."""
         return int(str(uuid.UUID(obj["pk"]).int)[:5])
 
+    @staticmethod
+    def get_parent(obj, _ctx):
+        """The (first) parent, on releases with one parent per group."""
+        return obj["parents"][0] if obj["parents"] else None
+
+    @staticmethod
+    def get_parents(obj, _ctx):
+        """Parent group pks (2025.12+)."""
+        return list(obj["parents"])
+
     def get_parent_name(self, obj, _ctx):
         """Name of the parent group."""
-        parent = self.store.get("groups", obj["parent"]) if obj.get("parent") else None
+        parent = self.store.get("groups", obj["parents"][0]) if obj["parents"] else None
         return parent["name"] if parent else None
+
+    def get_parents_obj(self, obj, ctx):
+        """Parent groups, only with ?include_parents=true."""
+        if ctx.query("include_parents", "false").lower() != "true":
+            return None
+        schema = self.nested_schema("parents_obj")
+        return [self.represent(group, ctx, schema) for pk in obj["parents"] if (group := self.store.get("groups", pk))]
+
+    @staticmethod
+    def get_inherited_roles_obj(_obj, ctx):
+        """Roles of ancestor groups, only with ?include_inherited_roles=true (roles are not emulated: none)."""
+        return [] if ctx.query("include_inherited_roles", "false").lower() == "true" else None
+
+    @staticmethod
+    def get_group_uuid(obj, _ctx):
+        """RelatedGroupSerializer.group_uuid (the pk again)."""
+        return obj["pk"]
+
+    def ancestors(self, pks) -> set:
+        """The groups and all their ancestors (authentik's recursive CTE stops at 20 levels)."""
+        found, frontier = set(pks), set(pks)
+        for _depth in range(20):
+            frontier = {parent for pk in frontier if (group := self.store.get("groups", pk)) for parent in group["parents"]} - found
+            if not frontier:
+                break
+            found |= frontier
+        return found
 
     def get_users(self, obj, _ctx):
         """Member pks."""
@@ -75,18 +130,31 @@ class Groups(Resource):
 
     def get_children(self, obj, _ctx):
         """Child group pks."""
-        return [group["pk"] for group in self.store.all("groups") if group.get("parent") == obj["pk"]]
+        return [group["pk"] for group in self.store.all("groups") if obj["pk"] in group["parents"]]
 
     def get_children_obj(self, obj, ctx):
         """Child groups, only with ?include_children=true."""
         if ctx.query("include_children", "false").lower() not in ("true", "1"):
             return None
         schema = self.nested_schema("children_obj")
-        return [self.represent(group, ctx, schema) for group in self.store.all("groups") if group.get("parent") == obj["pk"]]
+        return [self.represent(group, ctx, schema) for group in self.store.all("groups") if obj["pk"] in group["parents"]]
 
     # -- writing --------------------------------------------------------------------------------
+    def validate_object(self, validated: dict, instance, _ctx) -> dict:
+        """GroupSerializer.validate_parent (2025.10): a group cannot be its own parent."""
+        if instance is not None and validated.get("parent") == instance["pk"]:
+            raise ApiError(400, {"parent": ["Cannot set group as parent of itself."]})
+        return validated
+
+    @staticmethod
+    def store_parents(validated: dict) -> None:
+        """parent (one) or parents (a list) of the request, kept as a list."""
+        if "parent" in validated:
+            parent = validated.pop("parent")
+            validated["parents"] = [parent] if parent else []
+
     def defaults(self, _ctx) -> dict:
-        return {"is_superuser": False, "parent": None, "attributes": {}, "roles": []}
+        return {"is_superuser": False, "parents": [], "attributes": {}, "roles": []}
 
     def set_members(self, group: dict, user_pks) -> None:
         """Replace the group's members."""
@@ -100,6 +168,7 @@ class Groups(Resource):
     def create(self, validated: dict, ctx) -> dict:
         users = validated.pop("users", None)
         validated.pop("children", None)
+        self.store_parents(validated)
         group = super().create(validated, ctx)
         if users is not None:
             self.set_members(group, users)
@@ -108,6 +177,7 @@ class Groups(Resource):
     def update(self, obj: dict, validated: dict, ctx) -> dict:
         users = validated.pop("users", None)
         validated.pop("children", None)
+        self.store_parents(validated)
         super().update(obj, validated, ctx)
         if users is not None:
             self.set_members(obj, users)
@@ -116,8 +186,10 @@ class Groups(Resource):
     def destroy(self, obj: dict, ctx) -> None:
         self.set_members(obj, [])
         for child in self.store.all("groups"):
-            if child.get("parent") == obj["pk"]:
-                child["parent"] = None
+            if obj["pk"] in child["parents"]:
+                child["parents"] = [pk for pk in child["parents"] if pk != obj["pk"]]
+        # PolicyBinding.group is CASCADE.
+        self.app.resource("policy_bindings").drop_for("group", obj["pk"])
         super().destroy(obj, ctx)
 
     # -- actions --------------------------------------------------------------------------------

@@ -156,6 +156,7 @@ class Users(Resource):
             for token in list(self.store.all(collection)):
                 if token["user"] == obj["pk"]:
                     self.store.remove(collection, token["pk"])
+        self.app.resource("policy_bindings").drop_for("user", obj["pk"])
         super().destroy(obj, ctx)
 
     # -- actions --------------------------------------------------------------------------------

@@ -187,10 +187,55 @@ def test_403_explains_token(client):
 
 
 @responses.activate
-def test_405_explains_moved_endpoint(client):
+def test_405_on_a_path_known_to_be_wrong_names_the_move(client):
+    responses.get(API + 'admin/version/', json={'version_current': '2025.10.4'})
     responses.post(API + 'propertymappings/scope/', status=405, body='')
-    with pytest.raises(AuthentikError, match='endpoint moved'):
+    client.features
+    with pytest.raises(AuthentikError, match='moved to propertymappings/provider/scope/ in authentik 2024.8'):
         client.create('propertymappings/scope/', {})
+
+
+@responses.activate
+def test_405_elsewhere_is_not_explained_as_a_move(client):
+    responses.get(API + 'admin/version/', json={'version_current': '2025.10.4'})
+    responses.post(API + 'providers/oauth2/', status=405, json={'detail': 'Method "POST" not allowed.'})
+    client.features
+    with pytest.raises(AuthentikError) as err:
+        client.create('providers/oauth2/', {})
+    assert 'moved' not in str(err.value) and 'Method "POST" not allowed.' in str(err.value)
+    assert err.value.status == 405
+
+
+@responses.activate
+def test_given_server_version_saves_the_version_request():
+    client = AuthentikClient(BASE, 'tok', server_version='2024.8.4')
+    assert client.features.scope_mapping_path == 'propertymappings/provider/scope/'
+    assert client.version == '2024.8.4'
+    assert len(calls()) == 0
+
+
+@responses.activate
+def test_given_server_version_is_checked_when_the_server_refuses():
+    client = AuthentikClient(BASE, 'tok', server_version='2024.8.4', sleep=lambda s: None)
+    responses.post(API + 'providers/oauth2/', status=400, json={'redirect_uris': ['Not a valid string.']})
+    responses.get(API + 'admin/version/', json={'version_current': '2025.10.4'})
+    with pytest.raises(AuthentikError, match='server_version is 2024.8.4 but .* runs authentik 2025.10.4'):
+        client.create('providers/oauth2/', {})
+
+
+@responses.activate
+def test_given_server_version_that_matches_keeps_the_real_error():
+    client = AuthentikClient(BASE, 'tok', server_version='2025.10.4', sleep=lambda s: None)
+    responses.post(API + 'providers/oauth2/', status=400, json={'name': ['provider with this name already exists.']})
+    responses.get(API + 'admin/version/', json={'version_current': '2025.10.4'})
+    with pytest.raises(AuthentikError, match='provider with this name already exists'):
+        client.create('providers/oauth2/', {})
+    assert len(calls('GET')) == 1
+
+
+def test_bad_server_version_names_the_option():
+    with pytest.raises(AuthentikError, match='server_version'):
+        AuthentikClient(BASE, 'tok', server_version='latest')
 
 
 @responses.activate

@@ -87,3 +87,20 @@ def test_unsupported_provider_fields_lists_only_newer_fields():
 @pytest.mark.parametrize('version,verified', [('2024.10.5', True), ('2025.8.3', True), ('2025.10.0', False), ('2025.10.4', False)])
 def test_default_email_mapping_verified(version, verified):
     assert ServerFeatures(version).email_mapping_verified_by_default is verified
+
+
+@pytest.mark.parametrize('version,parents', [('2024.8.4', False), ('2025.10.4', False), ('2025.12.0', True), ('2026.2.2', True)])
+def test_group_parents_list(version, parents):
+    # Schema 2025.10.4: Group.parent; schema 2026.2.2: Group.parents (a list).
+    assert ServerFeatures(version).group_parents_list is parents
+
+
+@pytest.mark.parametrize('version,path,moved', [
+    ('2025.10.4', 'propertymappings/scope/', True),
+    ('2025.10.4', '/api/v3/propertymappings/scope/x/', True),
+    ('2024.6.4', 'propertymappings/scope/', False),
+    ('2024.6.4', 'propertymappings/provider/scope/', True),
+    ('2025.10.4', 'providers/oauth2/', False),
+])
+def test_path_hint_only_for_paths_known_to_be_wrong(version, path, moved):
+    assert (ServerFeatures(version).path_hint(path) is not None) is moved
