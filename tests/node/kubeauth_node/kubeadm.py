@@ -19,6 +19,10 @@ from kubeauth_node.target import crictl_argv, kubectl_argv
 # machine: the node runs only host-network static pods, and turning routing on would change how the
 # machine treats traffic. (An HA node sets it in its own network namespace instead.)
 PREFLIGHT_IGNORED = ['FileContent--proc-sys-net-ipv4-ip_forward']
+if K8S_MINOR >= (1, 35):
+    # This machine has cgroup v1: from 1.35 kubeadm's system verification fails on it unless skipped, besides
+    # the kubelet's failCgroupV1: false (kubeadm's message asks for both).
+    PREFLIGHT_IGNORED.append('SystemVerification')
 # kubeadm's config API: v1beta4 from 1.31 (extraArgs as name/value lists), v1beta3 before (maps).
 KUBEADM_API = 'kubeadm.k8s.io/v1beta4' if K8S_MINOR >= (1, 31) else 'kubeadm.k8s.io/v1beta3'
 
