@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
-ALL_STAGES=(sanity lint package docs unit contract integration node real)
+ALL_STAGES=(sanity lint package docs unit contract integration node)
 FAILED=()
 PASSED=()
 
