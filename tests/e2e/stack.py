@@ -27,8 +27,7 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
 sys.path.insert(0, os.path.dirname(HERE))
 
-import standin  # noqa: E402  (tests/ is the import root)
-from e2e import kubelogin  # noqa: E402
+from e2e import authentik_server, kubelogin  # noqa: E402
 from e2e.authentik_user import API, ensure_user  # noqa: E402
 
 NODE = os.path.join(ROOT, 'tests', 'node', 'node.py')
@@ -51,7 +50,9 @@ class Stack:
         self.state_dir = state_dir
         os.makedirs(state_dir, exist_ok=True)
         self.kubelogin = kubelogin.build()
-        self.standin = standin.start(version=version, state_dir=os.path.join(state_dir, 'standin'))
+        # The stand-in, or the real authentik KUBEAUTH_E2E_AUTHENTIK=real:<version> names (tests/authentik).
+        self.standin = authentik_server.start(version, os.path.join(state_dir, 'standin'))
+        self.started = self.standin.mark()
         self.api = API(self.standin.url, self.standin.token, self.standin.ca_path)
         self.user = ensure_user(self.api, TEST_USER['username'], TEST_USER['email'], TEST_USER['group'])
         self.inventory = os.path.join(state_dir, 'inventory.yml')
@@ -141,7 +142,9 @@ def demo(state_dir):
     started = time.time()
     print('== test node (real kubelet, containerd, kube-apiserver; a cold build takes ~10 minutes)', flush=True)
     node('up')
-    print('== authentik stand-in (2025.10.4 behaviour, HTTPS, own CA) and a test user', flush=True)
+    real = authentik_server.choice()
+    print('== authentik %s and a test user' % ('stand-in (2025.10.4 behaviour, HTTPS, own CA)' if real == 'standin' else
+                                               'real %s (tests/authentik/server.py, behind its TLS front)' % real), flush=True)
     stack = Stack(state_dir)
     try:
         for run in ('first', 'second'):

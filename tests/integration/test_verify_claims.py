@@ -32,7 +32,9 @@ class Site:
         self.env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='False', ANSIBLE_PYTHON_INTERPRETER=sys.executable,
                         ANSIBLE_INVENTORY_UNPARSED_WARNING='False')
         self.connection = {'authentik_oidc_url': authentik.url, 'authentik_oidc_token': authentik.token,
-                           'authentik_oidc_ca_path': authentik.ca_path or ''}
+                           'authentik_oidc_ca_path': authentik.ca_path or '',
+                           # The application is closed to all but its access groups: the test user's group is one.
+                           'authentik_oidc_access_groups': [{'name': 'verify-claims-admins'}]}
         rc, output = self.play('authentik_oidc', self.connection)
         assert rc == 0, output
         self.issuer = authentik.url + '/application/o/kubernetes/'
