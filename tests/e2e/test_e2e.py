@@ -41,10 +41,13 @@ def test_site_verify_idempotence_and_rollback(stack):
     assert user_info['username'] == 'oidc:k8s-e2e@example.com' and 'oidc:k8s-admins' in user_info['groups']
     assert stack.user_kubectl('get', 'namespaces').returncode == 0, 'the RBAC binding of the group does not work'
 
+    mark = stack.standin.mark()
     rc, output = stack.playbook('site.yml')
     assert rc == 0
     assert recap(output, 'node1')['changed'] == 0 and recap(output, 'localhost')['changed'] == 0
     assert apiserver_container_id() == container, 'a run with nothing to change restarted the apiserver'
+    # What authentik received (its request log or TLS front access log), not the changed flags.
+    assert stack.standin.writes_since(mark) == [], 'the second site.yml run sent API writes'
 
     rc, output = stack.playbook('rollback.yml')
     assert rc == 0, 'rollback.yml failed'
@@ -88,3 +91,9 @@ def test_site_through_ansible_runner(stack, tmp_path):
            for event in result.events if event['event'] == 'runner_on_ok'}
     assert {('localhost', 'authentik_oidc'), ('node1', 'apiserver_oidc'), ('node1', 'oidc_rbac'),
             ('localhost', 'oidc_kubeconfig')} <= ran
+
+
+def test_requests_fit_the_release_schema(stack):
+    """Every API request the playbooks sent in this session validates against the release's OpenAPI schema
+    (the stand-in checks them as they arrive; a real server's are read back from its front's access log)."""
+    assert stack.standin.request_violations_since(stack.started) == []

@@ -2,11 +2,17 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Integration tier: every module through ansible-playbook against an authentik server.
 
-With AUTHENTIK_URL and AUTHENTIK_TOKEN set (and AUTHENTIK_CA_PATH if its CA is
-private) the tests run against that real server; otherwise each test module
-starts the stand-in once per emulated release. Only the stand-in keeps a request
-log, so the "no write was sent" assertions are made against it; against a real
-server the tests rely on the modules' own changed flags.
+With KUBEAUTH_AUTHENTIK_REAL=<version> the tests run against the real authentik of
+that release that `tests/authentik/server.py --version <version> up` started; with
+AUTHENTIK_URL and AUTHENTIK_TOKEN set (and AUTHENTIK_CA_PATH if its CA is private)
+against that server; otherwise each test module starts the stand-in once per
+emulated release.
+
+"No write was sent" is proven from what the server received, never from the
+modules' changed flags: the stand-in's request log, or a real server's TLS front
+access log (tests/authentik; AUTHENTIK_ACCESS_LOG for a server given by URL). The
+same log gives the requests the modules sent, validated against the release's
+schema (the stand-in validates them itself).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -27,13 +33,22 @@ WRITES = ('POST', 'PUT', 'PATCH', 'DELETE')
 
 
 def real_server():
+    """{url, token, ca_path, access_log, schema} of the real server under test, or None."""
+    version = os.environ.get('KUBEAUTH_AUTHENTIK_REAL')
+    if version:
+        import authentik as real  # tests/authentik, the real server tool (tests/ is on sys.path)
+        facts = real.facts(version)
+        return dict(facts, param='real-' + version)
     url, token = os.environ.get('AUTHENTIK_URL'), os.environ.get('AUTHENTIK_TOKEN')
-    return (url, token) if url and token else None
+    if url and token:
+        return dict(url=url, token=token, ca_path=os.environ.get('AUTHENTIK_CA_PATH'), param='real',
+                    access_log=os.environ.get('AUTHENTIK_ACCESS_LOG'), schema=os.environ.get('AUTHENTIK_SCHEMA'))
+    return None
 
 
 def pytest_generate_tests(metafunc):
     if 'authentik' in metafunc.fixturenames:
-        versions = ['real'] if real_server() else list(STANDIN_VERSIONS)
+        versions = [real_server()['param']] if real_server() else list(STANDIN_VERSIONS)
         wanted = getattr(metafunc.module, 'VERSIONS', None)
         if wanted and not real_server():
             versions = [v for v in versions if v in wanted]
@@ -43,8 +58,10 @@ def pytest_generate_tests(metafunc):
 class Server:
     """One authentik server as the tests see it."""
 
-    def __init__(self, url, token, ca_path, version, standin=None):
+    def __init__(self, url, token, ca_path, version, standin=None, access_log=None, schema=None):
         self.url, self.token, self.ca_path, self.version, self.standin = url, token, ca_path, version, standin
+        self.access_log, self.schema = access_log, schema  # a real server's: tests/authentik.AccessLog, schema.yml
+        self._mark = access_log.mark() if access_log else 0
         self.http = requests.Session()
         self.http.headers['Authorization'] = 'Bearer %s' % token
         # requests lets REQUESTS_CA_BUNDLE beat a session's verify; a per-request verify wins.
@@ -71,29 +88,50 @@ class Server:
     def version_tuple(self):
         return tuple(int(p) for p in self.version.split('.')[:3])
 
-    # --- the stand-in's request log
+    # --- what the server received: the stand-in's request log, or a real server's access log
     def reset_log(self):
+        """Mark: writes() counts from here."""
         if self.standin:
             self.http.post(self.url + '/_standin/reset-log', timeout=30, verify=self.verify).raise_for_status()
+        elif self.access_log:
+            self._mark = self.access_log.mark()
 
     def writes(self):
-        """Writes received since the last reset_log(); None against a real server (it keeps no log)."""
-        if not self.standin:
-            return None
-        log = self.http.get(self.url + '/_standin/requests', timeout=30, verify=self.verify).json()
-        return [r for r in log if r['method'] in WRITES and r['path'].startswith('/api/v3/')]
+        """API writes [{method, path, query, status}] received since the last reset_log();
+        None only for a real server given by URL without its access log."""
+        if self.standin:
+            log = self.http.get(self.url + '/_standin/requests', timeout=30, verify=self.verify).json()
+            return [r for r in log if r['method'] in WRITES and r['path'].startswith('/api/v3/')]
+        if self.access_log:
+            return [dict((k, e[k]) for k in ('method', 'path', 'query', 'status')) for e in self.access_log.writes(self._mark)]
+        return None
 
-    def violations(self):
-        if not self.standin:
-            return []
-        return self.http.get(self.url + '/_standin/violations', timeout=30, verify=self.verify).json()
+    def violations_mark(self):
+        if self.standin:
+            return len(self.http.get(self.url + '/_standin/violations', timeout=30, verify=self.verify).json())
+        return self.access_log.mark() if self.access_log else 0
+
+    def violations_since(self, mark):
+        """Schema violations since violations_mark(): the stand-in's (requests and its own answers), or the
+        requests a real server received that its release's schema rejects."""
+        if self.standin:
+            return self.http.get(self.url + '/_standin/violations', timeout=30, verify=self.verify).json()[mark:]
+        if self.access_log and self.schema:
+            from authentik.schema_check import violations  # pylint: disable=import-outside-toplevel
+            return violations(self.access_log.entries(mark), self.schema, self.url)
+        return []
 
 
 @pytest.fixture(scope='module')
 def authentik(request, tmp_path_factory):
     real = real_server()
     if real:
-        server = Server(real[0].rstrip('/'), real[1], os.environ.get('AUTHENTIK_CA_PATH'), None)
+        access_log = None
+        if real.get('access_log'):
+            from authentik import AccessLog  # pylint: disable=import-outside-toplevel
+            access_log = AccessLog(real['access_log'])
+        server = Server(real['url'].rstrip('/'), real['token'], real.get('ca_path'), None, access_log=access_log,
+                        schema=real.get('schema'))
         server.version = server.api_json('GET', 'admin/version/')['version_current']
         yield server
         return
@@ -107,14 +145,15 @@ def authentik(request, tmp_path_factory):
 
 @pytest.fixture(autouse=True)
 def no_schema_violations(request):
-    """Every request the modules send, and every answer, must validate against the emulated release's schema."""
+    """Every request the modules send must validate against the release's schema, and every answer of the
+    stand-in against the emulated release's."""
     if 'authentik' not in request.fixturenames:
         yield
         return
     server = request.getfixturevalue('authentik')
-    seen = len(server.violations())
+    seen = server.violations_mark()
     yield
-    new = server.violations()[seen:]
+    new = server.violations_since(seen)
     assert new == [], 'outside the real OpenAPI schema of %s:\n%s' % (server.version, json.dumps(new, indent=1)[:4000])
 
 

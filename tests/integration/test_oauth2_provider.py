@@ -78,7 +78,7 @@ def test_provider_lifecycle(authentik, run_module, provider_name):
     assert shorter.changed
     assert shorter['diff']['before'] == {'access_token_validity': 'hours=1'}
     assert shorter['diff']['after'] == {'access_token_validity': 'minutes=10'}
-    if authentik.standin:
+    if authentik.writes() is not None:  # every server but one given by URL without its access log
         assert [w['method'] for w in authentik.writes()] == ['PATCH']
     authentik.reset_log()
     assert not run_module('oauth2_provider', dict(args, access_token_validity='seconds=600')).changed

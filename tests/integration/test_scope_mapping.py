@@ -40,7 +40,7 @@ def test_lifecycle(authentik, run_module, unique):
     update = run_module('scope_mapping', dict(args, description='changed'), diff=True)
     assert update.changed
     assert update['diff'] == {'before': {'description': 'verified email'}, 'after': {'description': 'changed'}}
-    if authentik.standin:
+    if authentik.writes() is not None:  # every server but one given by URL without its access log
         writes = authentik.writes()
         assert [w['method'] for w in writes] == ['PATCH']
 

@@ -19,6 +19,9 @@ PATTERN_MESSAGES = {
     SLUG_PATTERN: 'Enter a valid "slug" consisting of letters, numbers, underscores or hyphens.',
     r"^[\w.@+-]+$": "Enter a valid username. This value may contain only letters, numbers, and @/./+/-/_ characters.",
 }
+# A slug pattern without maxLength is a model TextField with Django's validate_slug (Application.slug from 2026.2),
+# whose message has typographic quotes; a models.SlugField (maxLength 50) gets DRF SlugField's. Seen on real servers.
+DJANGO_SLUG_MESSAGE = "Enter a valid \u201cslug\u201d consisting of letters, numbers, underscores or hyphens."
 # DRF BooleanField's spellings (True/False are covered by 1/0, which compare equal).
 TRUE_VALUES = {"t", "T", "y", "Y", "yes", "Yes", "YES", "true", "True", "TRUE", "on", "On", "ON", "1", 1}
 FALSE_VALUES = {"f", "F", "n", "N", "no", "No", "NO", "false", "False", "FALSE", "off", "Off", "OFF", "0", 0}
@@ -139,6 +142,8 @@ class BodyValidator:
             raise FieldError(f"Ensure this field has at least {prop['minLength']} characters.")
         pattern = prop.get("pattern")
         if pattern and not re.search(pattern, text):
+            if pattern == SLUG_PATTERN and "maxLength" not in prop:
+                raise FieldError(DJANGO_SLUG_MESSAGE)
             raise FieldError(PATTERN_MESSAGES.get(pattern, "This value does not match the required pattern."))
         fmt = prop.get("format") or prop.get("x-format")
         if fmt == "email" and not EMAIL_RE.match(text):

@@ -94,6 +94,10 @@ class OIDC:
         """ProviderInfoView: the OpenID configuration of one application."""
         base = request.base_url
         pair = self.keypair(provider)
+        # ProviderInfoView: every mapping's scope name (duplicates kept), openid appended when none has it.
+        scopes = [mapping["scope_name"] for mapping in self.claims.mappings(provider)]
+        if "openid" not in scopes:
+            scopes.append("openid")
         data = {
             "issuer": self.issuer(provider, base),
             "authorization_endpoint": f"{base}/application/o/authorize/",
@@ -118,7 +122,7 @@ class OIDC:
             "subject_types_supported": ["public"],
             "token_endpoint_auth_methods_supported": ["client_secret_post", "client_secret_basic"],
             "acr_values_supported": [ACR],
-            "scopes_supported": [mapping["scope_name"] for mapping in self.claims.mappings(provider)],
+            "scopes_supported": scopes,
             "request_parameter_supported": False,
             "claims_supported": self.claims.supported(provider),
             "claims_parameter_supported": False,

@@ -35,6 +35,10 @@ class VersionProfile:
     kid_sha512: bool = False
     # 2026.2.2's IDToken.new sets a random jti; 2025.10.4's does not.
     id_token_jti: bool = False
+    # admin/version's version_latest: 2025.10.4 answers the running version (its tenant check is inverted);
+    # 2026.2.2 reads the update check's result, "0.0.0" (not valid) on a server that cannot or may not check.
+    # Seen on real servers (tests/real/test_standin_parity.py).
+    version_latest_checked: bool = False
 
     @property
     def key(self) -> str:
@@ -89,6 +93,7 @@ VERSIONS = {
         discovery_backchannel_logout=True,
         kid_sha512=True,
         id_token_jti=True,
+        version_latest_checked=True,
     ),
 }
 

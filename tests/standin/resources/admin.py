@@ -29,12 +29,13 @@ class Admin:
         ]
 
     def version_view(self, _ctx):
-        """The emulated release, never outdated."""
+        """The emulated release, never outdated; the update check cannot reach the internet from a test server."""
         version = self.app.profile.name
+        checked = self.app.profile.version_latest_checked
         values = {
             "version_current": version,
-            "version_latest": version,
-            "version_latest_valid": True,
+            "version_latest": "0.0.0" if checked else version,
+            "version_latest_valid": not checked,
             "build_hash": "",
             "outdated": False,
             "outpost_outdated": False,

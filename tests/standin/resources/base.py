@@ -12,6 +12,7 @@ from ..fields import BodyValidator
 from ..pagination import order, paginate, search
 from ..routing import Route
 from ..wire import json_response
+from .ql import autocomplete
 
 
 def exact(field: str):
@@ -121,7 +122,7 @@ class Resource:
         page, envelope = paginate(objects, ctx.query("page"), ctx.query("page_size"))
         body = {"pagination": envelope, "results": [self.represent(obj, ctx) for obj in page]}
         if "autocomplete" in self.spec.field_names(f"Paginated{self.schema}List"):
-            body["autocomplete"] = {}
+            body["autocomplete"] = autocomplete(self.spec, self.schema)
         return json_response(200, body)
 
     def search_value(self, obj, field: str) -> str:
