@@ -88,7 +88,8 @@ def test_dry_run_then_real_run_then_no_change(authentik, tmp_path, unique):
                  'Application that gives the provider its issuer URL', 'Each group that may log in',
                  'Bind each group to the application (unbind removed ones; none when every user may log in)'):
         assert any(name.endswith(task) for name in would_change), (task, dry_outcomes)
-    assert 'does not exist yet; check mode counts it as created' in dry, 'the pending references are not explained'
+    # ansible-core before 2.19 wraps warnings at 79 columns: compare the words, not the lines.
+    assert 'does not exist yet; check mode counts it as created' in ' '.join(dry.split()), 'the pending references are not explained'
 
     rc, real, facts = run_role(authentik, tmp_path, variables, '--diff')
     assert rc == 0, real[-4000:]
