@@ -12,7 +12,7 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
-ALL_STAGES=(sanity lint package docs unit contract integration node)
+ALL_STAGES=(sanity lint package docs unit contract integration node real)
 FAILED=()
 PASSED=()
 
@@ -85,10 +85,15 @@ stage_docs() {
   KUBEAUTH_DOCSITE="$site/build/html" pytest_in newest -q tests/docs
 }
 
-pytest_in() {  # venv-name, pytest args...
-  local bin tree
-  bin=$(venv "$1"); shift
-  tree=$(collection_tree)
+pytest_in() {  # venv-name, pytest args...: pytest in a fresh copy of the collection
+  local name=$1
+  shift
+  pytest_in_tree "$name" "$(collection_tree)" "$@"
+}
+
+pytest_in_tree() {  # venv-name, collection tree, pytest args...: several of these may share one copy at once
+  local bin tree=$2
+  bin=$(venv "$1"); shift 2
   (cd "$tree" && PATH="$bin:$PATH" PYTHONPATH="$CACHE/tree:$tree/tests:$tree/tests/node" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" \
     KUBEAUTH_SHARED="${KUBEAUTH_SHARED:-$ROOT/../shared}" "$bin/python" -m pytest -p no:cacheprovider "$@")
 }
@@ -103,10 +108,17 @@ stage_contract() {
 }
 
 stage_integration() {
-  # Two workers, a test module per worker (each starts its own stand-ins): every emulated
-  # release (2024.8.4, 2024.10.5, 2025.10.4, 2026.2.2) in about the time three took serially.
-  pytest_in newest -q -n 2 --dist loadscope tests/integration
-  pytest_in oldest -q -n 2 --dist loadscope tests/integration -k "2025_10_4 and not slow"
+  # Two workers, a test module per worker (each starts its own stand-ins).
+  if [ -n "${REAL_IN_RUN:-}" ]; then
+    # Stage real runs this tier against real 2025.10.4 and 2026.2.2 servers (one of them through the older
+    # ansible-core): here the stand-in gives the releases that cannot run for real on this machine, and for
+    # every release what no real server can (injected faults, the three-cluster playbook, node-side modules).
+    pytest_in newest -q -n 2 --dist loadscope tests/integration -k "not (2025_10_4 or 2026_2_2) or throttling or many_clusters"
+  else
+    # Every emulated release (2024.8.4, 2024.10.5, 2025.10.4, 2026.2.2), then the older ansible-core on one.
+    pytest_in newest -q -n 2 --dist loadscope tests/integration
+    pytest_in oldest -q -n 2 --dist loadscope tests/integration -k "2025_10_4 and not slow"
+  fi
 }
 
 stage_node() {
@@ -132,45 +144,106 @@ stage_node() {
     rc=1
   fi
   "$bin/python" "$ROOT/tests/node/node.py" down --nodes 3 || rc=1
+  # The oldest release the collection supports, against the stand-in; with stage real in the run, against a real
+  # authentik there instead (the same tests, one run fewer).
+  if [ -z "${REAL_IN_RUN:-}" ]; then oldest_k8s_tier standin || rc=1; fi
   return $rc
 }
 
-# Real authentik servers built from ../shared/authentik/src (tests/authentik), one up at a time:
-# the integration tier, the stand-in parity and request-schema checks (tests/real), and the end to end.
-stage_real() {
-  local bin version rc=0 started
+# The oldest Kubernetes release the collection supports (its v1beta1 AuthenticationConfiguration on a real
+# apiserver): the node proof and the end to end on the single node, which the default release's node hands over.
+oldest_k8s_tier() {  # authentik for the end to end: standin or real:<version>
+  local bin oldest rc=0
   bin=$(venv newest)
+  oldest=$(oldest_k8s)
+  say "oldest Kubernetes release: $oldest (authentik: $1)"
+  "$bin/python" "$ROOT/tests/node/node.py" down || rc=1
+  KUBEAUTH_K8S_VERSION=$oldest "$bin/python" "$ROOT/tests/node/node.py" build || rc=1
+  KUBEAUTH_K8S_VERSION=$oldest KUBEAUTH_E2E_AUTHENTIK=$1 pytest_in newest -q -m "node and not ha" \
+    tests/node/test_node.py tests/e2e/test_e2e.py || rc=1
+  KUBEAUTH_K8S_VERSION=$oldest "$bin/python" "$ROOT/tests/node/node.py" down || rc=1
+  return $rc
+}
+
+oldest_k8s() {  # the oldest Kubernetes release the test node has a Go module for (tests/node/go/vX.Y.Z/)
+  (cd "$ROOT/tests/node/go" && ls -d v*/ | tr -d / | sort -V | head -1)
+}
+
+# Real authentik servers built from ../shared/authentik/src (tests/authentik): the integration tier, the
+# stand-in parity and request-schema checks (tests/real), and the end to end, against each release.
+stage_real() {
+  local bin version rc=0 started venv up=() pids=()
+  bin=$(venv newest)
+  # Built and started one after the other (a cold build takes both cores), then up together.
   for version in ${KUBEAUTH_REAL_AUTHENTIK:-2025.10.4 2026.2.2}; do
     say "real authentik $version"
     started=$SECONDS
-    if ! "$bin/python" "$ROOT/tests/authentik/server.py" --version "$version" up; then
+    if "$bin/python" "$ROOT/tests/authentik/server.py" --version "$version" up; then
+      echo "authentik $version built and up in $((SECONDS - started))s"
+      up+=("$version")
+    else
       rc=1
-      continue
     fi
-    echo "authentik $version built and up in $((SECONDS - started))s"
-    # Every module's tests; not the node-side modules, the stand-in's injected faults or the three-cluster playbook
-    # (no authentik behaviour of their own to check). One worker: writes are counted in one shared access log.
-    real_tier "$version" integration -q tests/integration --ignore=tests/integration/test_node_modules.py \
-      --ignore=tests/integration/test_throttling.py --ignore=tests/integration/test_many_clusters.py || rc=1
-    real_tier "$version" "parity and request schema" -q tests/real || rc=1
-    # site twice, verify, the user kubeconfig through the real kubelogin, the managed email mapping refused.
-    KUBEAUTH_E2E_AUTHENTIK="real:$version" real_tier "$version" "end to end" -q -m node tests/e2e/test_e2e.py || rc=1
-    "$bin/python" "$ROOT/tests/authentik/server.py" --version "$version" down
+  done
+  # Every module's tests against each server at once, one worker per server (each server's own access log
+  # counts its writes), the first server through the older ansible-core; not the node-side modules, the
+  # injected faults or the three-cluster playbook, which have no authentik behaviour of their own to check.
+  say "integration against ${up[*]:-no server}"
+  # One copy of the collection and both venvs made before the tiers run side by side.
+  REAL_TREE=$(collection_tree)
+  venv oldest >/dev/null
+  venv=oldest
+  for version in "${up[@]}"; do
+    real_tier "$version" $venv integration -q tests/integration --ignore=tests/integration/test_node_modules.py \
+      --ignore=tests/integration/test_throttling.py --ignore=tests/integration/test_many_clusters.py \
+      >"$CACHE/real-$version.log" 2>&1 &
+    pids+=($!)
+    venv=newest
+  done
+  for index in "${!up[@]}"; do
+    wait "${pids[$index]}" || rc=1
+    sed "s/^/[${up[$index]}] /" "$CACHE/real-${up[$index]}.log"
+  done
+  for version in "${up[@]}"; do
+    real_tier "$version" newest "parity and request schema" -q tests/real || rc=1
+  done
+  # The end to end (site twice, verify, the user kubeconfig through the real kubelogin, the managed email mapping
+  # refused): the first release on the newest Kubernetes, the last on the oldest, with its node proof.
+  for index in "${!up[@]}"; do
+    version=${up[$index]}
+    say "end to end against authentik $version"
+    started=$SECONDS
+    if [ "$index" -eq 0 ]; then
+      KUBEAUTH_E2E_AUTHENTIK="real:$version" pytest_in newest -q -m node tests/e2e/test_e2e.py || rc=1
+    fi
+    if [ "$index" -gt 0 ] || [ ${#up[@]} -eq 1 ]; then
+      oldest_k8s_tier "real:$version" || rc=1
+    fi
+    echo "real authentik $version: end to end took $((SECONDS - started))s"
+  done
+  for version in "${up[@]}"; do
+    "$bin/python" "$ROOT/tests/authentik/server.py" --version "$version" down || rc=1
   done
   return $rc
 }
 
-real_tier() {  # version, label, pytest args...: one tier against the real server that is up, timed
-  local version=$1 label=$2 started=$SECONDS rc=0
-  shift 2
-  KUBEAUTH_AUTHENTIK_REAL=$version pytest_in newest "$@" || rc=$?
-  echo "real authentik $version: $label took $((SECONDS - started))s (exit $rc)"
+real_tier() {  # version, venv, label, pytest args...: one tier against the real server that is up, timed
+  local version=$1 venv=$2 label=$3 started=$SECONDS rc=0
+  shift 3
+  KUBEAUTH_AUTHENTIK_REAL=$version pytest_in_tree "$venv" "$REAL_TREE" "$@" || rc=$?
+  echo "real authentik $version: $label took $((SECONDS - started))s (exit $rc, $(venv_core "$venv"))"
   return $rc
+}
+
+venv_core() {  # the ansible-core of a venv, for the timings
+  "$(venv "$1")/python" -c 'from ansible.release import __version__; print("ansible-core " + __version__)'
 }
 
 main() {
   local stages=("$@") rc
   [ ${#stages[@]} -gt 0 ] || stages=("${ALL_STAGES[@]}")
+  # With stage real in the run, the integration stage leaves the releases that run for real to it.
+  if [[ " ${stages[*]} " == *" real "* ]]; then REAL_IN_RUN=1; fi
   for stage in "${stages[@]}"; do
     say "stage $stage"
     # In a subshell with errexit on: inside an `if` condition bash ignores errexit, and a stage would carry on

@@ -6,7 +6,7 @@ import subprocess
 import threading
 import time
 
-from kubeauth_node.common import (BIN_DIR, CACHE_ROOT, CRICTL_MODULE_DIR, CRICTL_VERSION, GO, GO_DIR, GO_MODULE_DIR,
+from kubeauth_node.common import (BIN_DIR, CACHE_ROOT, CRICTL_MODULE_DIR, CRICTL_VERSION, GO, GO_MODULE_DIR,
                                   K8S_VERSION, StageError, say, tail)
 
 STAMP = os.path.join(BIN_DIR, '.stamp')
@@ -37,11 +37,12 @@ def _module_sources(module_dir):
 def _source_digest():
     """Digest of everything that decides the binaries: a changed pin means a rebuild."""
     digest = hashlib.sha256()
-    paths = _module_sources(GO_MODULE_DIR)
+    # Names relative to their module, so that moving a release's module (go/ <-> go/<release>/) keeps its cache.
+    paths = [(path, os.path.relpath(path, GO_MODULE_DIR)) for path in _module_sources(GO_MODULE_DIR)]
     if CRICTL_MODULE_DIR != GO_MODULE_DIR:
-        paths += [os.path.join(CRICTL_MODULE_DIR, 'go.mod'), os.path.join(CRICTL_MODULE_DIR, 'go.sum')]
-    for path in paths:
-        digest.update(os.path.relpath(path, GO_DIR).encode())
+        paths += [(os.path.join(CRICTL_MODULE_DIR, name), 'crictl/' + name) for name in ('go.mod', 'go.sum')]
+    for path, name in paths:
+        digest.update(name.encode())
         with open(path, 'rb') as handle:
             digest.update(handle.read())
     return digest.hexdigest()

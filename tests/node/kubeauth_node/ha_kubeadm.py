@@ -30,6 +30,8 @@ SHARED_CERTS = ['ca.crt', 'ca.key', 'sa.key', 'sa.pub', 'front-proxy-ca.crt', 'f
 # Manifests a joined node gets from `control-plane-prepare control-plane` that this cluster has no images for.
 TRIMMED_MANIFESTS = ['kube-controller-manager.yaml', 'kube-scheduler.yaml']
 V1BETA4 = 'kubeadm.k8s.io/v1beta4'
+# A node sets ip_forward in its own network namespace, so only the cgroup v1 check of 1.35+ is skipped (see kubeadm.py).
+HA_PREFLIGHT_IGNORED = tuple(name for name in kubeadm.PREFLIGHT_IGNORED if name == 'SystemVerification')
 
 
 def cluster_configuration():
@@ -82,7 +84,7 @@ def init_first(node):
         return 'already initialised (kubelet %s)' % kubeadm.start_kubelet(node)
     write_node_files(node)
     write_file(node.path(KUBEADM_CONFIG), init_config(node))
-    done = kubeadm.init_phases(node, ignored=())
+    done = kubeadm.init_phases(node, ignored=HA_PREFLIGHT_IGNORED)
     kubeadm.start_kubelet(node)
     kubeadm.wait_apiserver(node, server=node.apiserver_url)
     kubeadm.wait_apiserver(node, what='through the load balancer')
@@ -142,7 +144,8 @@ def join(first, node):
     write_file(node.path(KUBEADM_CONFIG), join_config(node, token), 0o600)
     distribute_certs(first, node)
     cfg = '--config=' + KUBEADM_CONFIG
-    kubeadm.kubeadm(node, 'join', 'phase', 'preflight', cfg)
+    kubeadm.kubeadm(node, 'join', 'phase', 'preflight', cfg,
+                    *(['--ignore-preflight-errors=' + ','.join(HA_PREFLIGHT_IGNORED)] if HA_PREFLIGHT_IGNORED else []))
     for phase in ('certs', 'kubeconfig', 'control-plane'):
         kubeadm.kubeadm(node, 'join', 'phase', 'control-plane-prepare', phase, cfg)
     for name in TRIMMED_MANIFESTS:
