@@ -12,6 +12,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
+import re
+
 from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
 
 PROVIDERS = 'providers/oauth2/'
@@ -27,6 +29,20 @@ MANAGED_SCOPE_PREFIX = 'goauthentik.io/providers/oauth2/scope-'
 
 # In check mode, what stands in for the id of an object an earlier task of the run would create.
 PENDING = '(pending) %s %r'
+
+# The form of the ids (pk) of flows, keypairs, scope mappings, applications and groups.
+UUID = re.compile(r'^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$')
+
+
+def is_id(ref):
+    """Whether a reference is written as an object's id (a UUID) rather than as a name or slug."""
+    return bool(UUID.match(str(ref or '')))
+
+
+def is_pending(value):
+    """Whether a value is the check-mode placeholder PENDING for an object not created yet."""
+    return str(value or '').startswith(PENDING.split(' ', 1)[0] + ' ')
+
 
 # Key algorithms kube-apiserver cannot verify (it takes RS*, ES* and PS* signatures only);
 # authentik 2026.2 cannot sign with them either, 2026.8 signs with Ed448.
@@ -57,6 +73,14 @@ class AuthentikAPI:
         self.pending.append('%s: %s %r does not exist yet; check mode counts it as created by an earlier task of this run '
                             '(without that task, the real run fails here)' % (option, kind, name))
         return PENDING % (kind, name)
+
+    def passed_pending(self, option, value):
+        """A placeholder an earlier task returned in check mode (PENDING): pending here too; outside check mode an error."""
+        if not self.check_mode:
+            raise InputError(option, '%r is what check mode returns for an object an earlier task would create; outside check '
+                                     'mode give the id that task returns' % (value,))
+        self.pending.append('%s: %s does not exist yet; check mode counts it as created by an earlier task of this run' % (option, value))
+        return value
 
     @property
     def features(self):
@@ -131,14 +155,17 @@ class AuthentikAPI:
             raise InputError(option, '%d objects match %s; make it unique' % (len(found), filters))
         return found[0] if found else None
 
-    def flow_pk(self, slug, option, designation=None):
-        flow = self.find_one(FLOWS, option, slug=slug)
+    def flow_pk(self, ref, option, designation=None):
+        """The id of a flow given by slug or by id (a flow's detail URL takes the slug, so an id is read by filter)."""
+        flow = self.find_one(FLOWS, option, flow_uuid=ref) if is_id(ref) else None
+        flow = flow or self.find_one(FLOWS, option, slug=ref)
         if flow is None:
             known = sorted(f['slug'] for f in self.client.list(FLOWS, params={'designation': designation} if designation else None))
-            raise InputError(option, 'no flow with slug %r; flows%s on this server: %s'
-                             % (slug, ' of designation %s' % designation if designation else '', ', '.join(known) or 'none'))
+            raise InputError(option, 'no flow with %s %r; flows%s on this server: %s'
+                             % ('id or slug' if is_id(ref) else 'slug', ref, ' of designation %s' % designation if designation else '',
+                                ', '.join(known) or 'none'))
         if designation and flow.get('designation') != designation:
-            raise InputError(option, 'flow %r has designation %r, expected %r' % (slug, flow.get('designation'), designation))
+            raise InputError(option, 'flow %r has designation %r, expected %r' % (flow['slug'], flow.get('designation'), designation))
         return flow['pk']
 
     def default_invalidation_flow(self, option):
@@ -151,13 +178,15 @@ class AuthentikAPI:
         """The key algorithm of a keypair (rsa, ec, dsa, ed25519, ed448) whatever the release calls the field."""
         return keypair.get(self.features.keypair_key_type_field)
 
-    def signing_keypair(self, name, option):
-        """A keypair whose tokens kube-apiserver can verify (an RSA or EC private key), by name."""
-        keypair = self.find_one(KEYPAIRS, option, name=name)
+    def signing_keypair(self, ref, option):
+        """A keypair whose tokens kube-apiserver can verify (an RSA or EC private key), by name or by id."""
+        keypair = self.client.get('%s%s/' % (KEYPAIRS, ref), missing_ok=True) if is_id(ref) else None
+        keypair = keypair or self.find_one(KEYPAIRS, option, name=ref)
         if keypair is None:
             known = sorted(k['name'] for k in self.client.list(KEYPAIRS, params={'has_key': 'true'}))
-            raise InputError(option, 'no certificate keypair named %r (%s). Keypairs with a private key: %s'
-                             % (name, NO_SIGNING_KEY_CONSEQUENCE, ', '.join(known) or 'none'))
+            raise InputError(option, 'no certificate keypair %s %r (%s). Keypairs with a private key: %s'
+                             % ('with id or name' if is_id(ref) else 'named', ref, NO_SIGNING_KEY_CONSEQUENCE, ', '.join(known) or 'none'))
+        name = keypair.get('name', ref)
         if not keypair.get('private_key_available'):
             raise InputError(option, 'certificate keypair %r has no private key, so it cannot sign tokens (%s)'
                              % (name, NO_SIGNING_KEY_CONSEQUENCE))
@@ -169,14 +198,21 @@ class AuthentikAPI:
                                      % (name, UNVERIFIABLE_KEY_TYPES[key_type]))
         return keypair
 
+    @staticmethod
+    def _mapping_key(ref):
+        return 'managed' if ref.startswith('goauthentik.io/') else 'name'
+
     def scope_mapping(self, ref, option):
-        """A scope mapping by managed id (goauthentik.io/...) or by name."""
-        key = 'managed' if ref.startswith('goauthentik.io/') else 'name'
-        mapping = self.find_one(self.scope_mappings, option, **{key: ref})
+        """A scope mapping by managed id (goauthentik.io/...), by id or by name."""
+        if is_pending(ref):
+            return dict(pk=self.passed_pending(option, ref), name=ref)
+        mapping = self.client.get('%s%s/' % (self.scope_mappings, ref), missing_ok=True) if is_id(ref) else None
+        key = self._mapping_key(ref)
+        mapping = mapping or self.find_one(self.scope_mappings, option, **{key: ref})
         if mapping is None:
             message = ('no scope mapping with %s %r; create it first (kubeauth.authentik.scope_mapping) '
-                       'or use a managed id such as %semail' % (key, ref, MANAGED_SCOPE_PREFIX))
-            if key == 'managed':  # authentik's own mappings are never created by a run
+                       'or use a managed id such as %semail' % ('id or name' if is_id(ref) else key, ref, MANAGED_SCOPE_PREFIX))
+            if key == 'managed' or is_id(ref):  # authentik's own mappings are never created by a run, nor is an id known before
                 raise InputError(option, message)
             return dict(pk=self.missing(option, 'scope mapping', ref, message), name=ref)
         return mapping
@@ -188,8 +224,9 @@ class AuthentikAPI:
         listed = self.client.list(self.scope_mappings)
         pks = []
         for ref in refs:
-            key = 'managed' if ref.startswith('goauthentik.io/') else 'name'
-            found = [mapping for mapping in listed if mapping.get(key) == ref]
+            key = self._mapping_key(ref)
+            found = [mapping for mapping in listed if is_id(ref) and str(mapping.get('pk')).lower() == ref.lower()]
+            found = found or [mapping for mapping in listed if mapping.get(key) == ref]
             # Not listed (or listed twice): the single lookup gives the error, or the pending id in check mode.
             pks.append(found[0]['pk'] if len(found) == 1 else self.scope_mapping(ref, option)['pk'])
         return pks
@@ -246,7 +283,7 @@ class AuthentikAPI:
 
         The issuer keeps authentik's trailing slash: kube-apiserver compares it byte for byte.
         """
-        pending = provider_pk is None or str(provider_pk).startswith(PENDING[:9])
+        pending = provider_pk is None or is_pending(provider_pk)
         urls = (self.client.get('%s%s/setup_urls/' % (PROVIDERS, provider_pk)) if not pending else None) or {}
         issuer = urls.get('issuer')
         # Before an application exists the server omits jwks; derive it from the issuer when there is one.

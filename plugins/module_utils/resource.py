@@ -15,7 +15,7 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.api import AuthentikAPI
+from ansible_collections.kubeauth.authentik.plugins.module_utils.api import PENDING, AuthentikAPI
 from ansible_collections.kubeauth.authentik.plugins.module_utils.client import (
     AuthentikClient,
     AuthentikError,
@@ -67,6 +67,9 @@ class ObjectModule(AuthentikModule):
 
     object_key = 'object'
     detail_key = 'pk'
+    # (kind, desired field that names it): in check mode a new object is shown with the pk PENDING % (kind, name),
+    # so that a later task can take its pk as a reference (and treat it as pending). None: no pk shown.
+    pending_pk = None
     hidden = frozenset()
     normalizers = {}
 
@@ -128,6 +131,9 @@ class ObjectModule(AuthentikModule):
         if self.module.check_mode:
             result = self._result(True, None, None, desired, keys)
             result[self.object_key] = redact(desired, self.hidden)
+            if self.pending_pk:
+                kind, field = self.pending_pk
+                result[self.object_key]['pk'] = PENDING % (kind, desired[field])
             return result
         try:
             created = self.client.create(self.endpoint(), desired, find_existing=self.find)

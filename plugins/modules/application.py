@@ -90,7 +90,10 @@ EXAMPLES = r'''
 
 RETURN = r'''
 application:
-  description: The application as the server holds it after the task (in check mode, the fields that would be sent to create it).
+  description:
+    - The application as the server holds it after the task (in check mode, the fields that would be sent to create it).
+    - Its C(pk) is what O(kubeauth.authentik.policy_binding#module:target) takes. In check mode a new application's C(pk) is a
+      placeholder, C((pending\) application 'SLUG'), that later tasks of the run count as the application.
   returned: when the application exists after the task
   type: dict
   sample:
@@ -139,6 +142,7 @@ FIELDS = dict(name='name', launch_url='meta_launch_url', group='group', descript
 class ApplicationModule(ObjectModule):
     object_key = 'application'
     detail_key = 'slug'
+    pending_pk = ('application', 'slug')
     argument_spec = dict(
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         slug=dict(type='str', required=True),

@@ -14,8 +14,13 @@ short_description: Manage an authentik OAuth2/OpenID provider
 version_added: 0.1.0
 description:
   - Create, update or delete an OAuth2/OpenID Connect provider in authentik, found by its O(name).
-  - Flows, keypairs and property mappings are given by slug or name and resolved to their ids;
+  - Flows, keypairs and property mappings are given by slug or name, or by id, and resolved to their ids;
     an unknown one fails the task before anything is written.
+  - A reference given by id (its C(pk), as M(kubeauth.authentik.flow_info), M(kubeauth.authentik.certificate_keypair_info)
+    and M(kubeauth.authentik.scope_mapping_info) return it) is not read at all when the provider already holds that id,
+    so a run that changes nothing reads only the provider. An id the provider does not hold yet is read once and
+    checked as a name would be (the flow's designation, the keypair's private key and key type) before anything is
+    written. A value that is not found as an id is looked up as a name.
   - Only the fields given are managed; a second run with the same options sends no write.
   - A signing key is required, because without one authentik serves an empty JWKS (C({})) and signs
     tokens with HS256, which kube-apiserver cannot verify.
@@ -86,27 +91,30 @@ options:
         choices: [authorization, logout]
   authorization_flow:
     description:
-      - Slug of the flow used when authorizing, for example C(default-provider-authorization-implicit-consent).
+      - Slug of the flow used when authorizing, for example C(default-provider-authorization-implicit-consent), or its id.
       - Required when the provider is created.
     type: str
   invalidation_flow:
     description:
-      - Slug of the flow that ends the session (authentik 2024.10 and later).
+      - Slug or id of the flow that ends the session (authentik 2024.10 and later).
       - When creating on such a server without this option, C(default-provider-invalidation-flow) is used.
     type: str
   signing_key:
     description:
-      - Name of the certificate keypair that signs tokens, for example C(authentik Self-signed Certificate).
+      - Name or id of the certificate keypair that signs tokens, for example C(authentik Self-signed Certificate).
       - Required with O(state=present). A missing keypair, one without a private key, or one with an Ed25519, Ed448
         or DSA key (kube-apiserver verifies RSA and ECDSA signatures only) is an error.
+      - Given by the id the provider already holds, the keypair is not read, so not checked again.
     type: str
   encryption_key:
     description:
-      - Name of a certificate keypair to encrypt tokens with (authentik 2024.10 and later). kube-apiserver cannot read encrypted tokens.
+      - Name or id of a certificate keypair to encrypt tokens with (authentik 2024.10 and later). kube-apiserver cannot read encrypted tokens.
     type: str
   property_mappings:
     description:
-      - Scope mappings of the provider, by name or by managed id (C(goauthentik.io/providers/oauth2/scope-email)).
+      - Scope mappings of the provider, by name, by managed id (C(goauthentik.io/providers/oauth2/scope-email)) or by id.
+      - In check mode the placeholder that M(kubeauth.authentik.scope_mapping) returns as the C(pk) of a mapping it would
+        create counts as that mapping (a warning says so).
       - The list replaces the provider's mappings as a whole, as authentik does; order does not matter.
     type: list
     elements: str
@@ -164,6 +172,13 @@ options:
       - password
       - urn:ietf:params:oauth:grant-type:device_code
       - urn:ietf:params:oauth:grant-type:token-exchange
+  read_urls:
+    description:
+      - V(false) skips reading the provider's issuer, discovery and JWKS URLs (one request), and returns none of them.
+      - For plays that take the issuer from the M(kubeauth.authentik.application) task that follows, which reads the same
+        URLs from authentik after the provider has its application.
+    type: bool
+    default: true
 notes:
   - The server's client secret is never returned, public clients included (authentik keeps one for every provider).
 seealso:
@@ -197,6 +212,21 @@ EXAMPLES = r'''
     issuer_mode: per_provider
     # authentik 2026.5+; older releases allow every grant type (the task warns).
     grant_types: [authorization_code, refresh_token, password]
+
+- name: References by id, read once for many providers; a provider that holds them reads nothing more
+  kubeauth.authentik.oauth2_provider:
+    name: "kubernetes-{{ item }}"
+    client_id: "kubernetes-{{ item }}"
+    authorization_flow: "{{ implicit_consent.flows[0].pk }}"
+    signing_key: "{{ selfsigned.keypairs[0].pk }}"
+    property_mappings: "{{ kubernetes_mappings.scope_mappings | map(attribute='pk') | list }}"
+    redirect_uris:
+      - url: http://localhost:.*
+        matching_mode: regex
+    issuer_mode: per_provider
+    # the application task reports the issuer
+    read_urls: false
+  loop: [prod, staging]
 
 - name: Connection set once for the whole collection
   module_defaults:
@@ -238,17 +268,17 @@ issuer:
   description:
     - The OIDC issuer of the provider, ending with a slash; give it to kube-apiserver exactly.
     - null until an application uses the provider.
-  returned: when the provider exists after the task
+  returned: when the provider exists after the task, unless O(read_urls=false)
   type: str
   sample: https://authentik.example.com/application/o/kubernetes/
 discovery_url:
   description: URL of the provider's OpenID discovery document; null until an application uses the provider.
-  returned: when the provider exists after the task
+  returned: when the provider exists after the task, unless O(read_urls=false)
   type: str
   sample: https://authentik.example.com/application/o/kubernetes/.well-known/openid-configuration
 jwks_url:
   description: URL of the provider's JWKS; null until an application uses the provider.
-  returned: when the provider exists after the task
+  returned: when the provider exists after the task, unless O(read_urls=false)
   type: str
   sample: https://authentik.example.com/application/o/kubernetes/jwks/
 server_version:
@@ -260,6 +290,7 @@ server_version:
 
 import re
 
+from ansible_collections.kubeauth.authentik.plugins.module_utils._references import ProviderReferences
 from ansible_collections.kubeauth.authentik.plugins.module_utils.api import PROVIDERS
 from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
 from ansible_collections.kubeauth.authentik.plugins.module_utils.compare import (
@@ -313,6 +344,7 @@ class OAuth2ProviderModule(ObjectModule):
         logout_uri=dict(type='str'),
         logout_method=dict(type='str', choices=['backchannel', 'frontchannel']),
         grant_types=dict(type='list', elements='str', choices=GRANT_TYPES),
+        read_urls=dict(type='bool', default=True),
     )
 
     def endpoint(self):
@@ -357,22 +389,7 @@ class OAuth2ProviderModule(ObjectModule):
         want.update((key, params[key]) for key in PLAIN if params[key] is not None)
         if params['grant_types']:
             want['grant_types'] = list(dict.fromkeys(params['grant_types']))
-        if params['authorization_flow']:
-            want['authorization_flow'] = self.api.flow_pk(params['authorization_flow'], 'authorization_flow', 'authorization')
-        elif existing is None:
-            raise InputError('authorization_flow', 'required to create provider %r; for example '
-                                                   'default-provider-authorization-implicit-consent' % params['name'])
-        if params['invalidation_flow']:
-            want['invalidation_flow'] = self.api.flow_pk(params['invalidation_flow'], 'invalidation_flow', 'invalidation')
-        elif existing is None:
-            default = self.api.default_invalidation_flow('invalidation_flow')
-            if default:
-                want['invalidation_flow'] = default
-        want['signing_key'] = self.api.signing_keypair(params['signing_key'], 'signing_key')['pk']
-        if params['encryption_key']:
-            want['encryption_key'] = self.api.signing_keypair(params['encryption_key'], 'encryption_key')['pk']
-        if params['property_mappings'] is not None:
-            want['property_mappings'] = self.api.scope_mapping_pks(params['property_mappings'], 'property_mappings')
+        want.update(ProviderReferences(self.api, existing).desired(params, creating=existing is None))
         if params['redirect_uris'] is not None:
             want['redirect_uris'] = [dict(url=i['url'], matching_mode=i['matching_mode'], redirect_uri_type=i['redirect_uri_type'])
                                      for i in params['redirect_uris']]
@@ -381,7 +398,7 @@ class OAuth2ProviderModule(ObjectModule):
         return self.api.provider_to_wire(want)
 
     def extra_results(self, obj):
-        return self.api.provider_oidc_urls(obj['pk'])
+        return self.api.provider_oidc_urls(obj['pk']) if self.params['read_urls'] else {}
 
 
 def main():

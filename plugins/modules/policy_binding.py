@@ -15,6 +15,8 @@ version_added: 0.2.0
 description:
   - Creates, updates or deletes the binding of one subject (a O(group), a O(user) or a O(policy)) to an application.
     The binding is found by the application and the subject; a subject is bound to an application at most once.
+  - The application is given by slug (O(application), one read to find its id) or by id (O(target)), which needs no read;
+    a run that changes nothing then reads only the application's bindings.
   - An application without bindings lets every authentik user in. With group bindings and the application's
     C(policy_engine_mode) V(any), only members of a bound group (or of a group below it) get a token; authentik refuses
     everybody else at the authorization and token endpoints.
@@ -30,7 +32,10 @@ extends_documentation_fragment:
 attributes:
   check_mode:
     support: full
-    details: An application or group that an earlier task of the same run would create counts as existing (a warning says so).
+    details:
+      - An application or group that an earlier task of the same run would create counts as existing (a warning says so).
+      - So does the placeholder id that M(kubeauth.authentik.application) returns in check mode for an application it would
+        create, given as O(target).
   diff_mode:
     support: full
     details: Shows only the fields that change.
@@ -41,9 +46,18 @@ options:
     choices: [present, absent]
     default: present
   application:
-    description: Slug of the application the binding applies to.
+    description:
+      - Slug of the application the binding applies to.
+      - Exactly one of O(application) and O(target) is required.
     type: str
-    required: true
+  target:
+    description:
+      - Id (C(pk), a UUID) of the application the binding applies to, as M(kubeauth.authentik.application) returns it in
+        C(application.pk); authentik's own name for the binding's field.
+      - Nothing is read to check it; when the binding is created, authentik refuses an id that is not a policy target.
+      - In check mode, the placeholder C(application.pk) of an application that the run would create counts as that
+        application (no binding of it exists yet).
+    type: str
   group:
     description: Name of the group to bind. Exactly one of O(group), O(user) and O(policy) is required.
     type: str
@@ -80,6 +94,12 @@ EXAMPLES = r'''
 - name: Only members of k8s-admins may log in to the kubernetes application
   kubeauth.authentik.policy_binding:
     application: kubernetes
+    group: k8s-admins
+    order: 0
+
+- name: Bind by the application's id, as the application task returned it (no lookup of the application)
+  kubeauth.authentik.policy_binding:
+    target: "{{ kubernetes_application.application.pk }}"
     group: k8s-admins
     order: 0
 
@@ -125,7 +145,7 @@ server_version:
   sample: 2025.10.4
 '''
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.api import BINDINGS, PENDING
+from ansible_collections.kubeauth.authentik.plugins.module_utils.api import BINDINGS, is_id, is_pending
 from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
 from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ObjectModule
 
@@ -139,7 +159,8 @@ class PolicyBindingModule(ObjectModule):
     object_key = 'binding'
     argument_spec = dict(
         state=dict(type='str', choices=['present', 'absent'], default='present'),
-        application=dict(type='str', required=True),
+        application=dict(type='str'),
+        target=dict(type='str'),
         group=dict(type='str'),
         user=dict(type='str'),
         policy=dict(type='str'),
@@ -149,7 +170,8 @@ class PolicyBindingModule(ObjectModule):
         policy_timeout=dict(type='int'),
         failure_result=dict(type='bool'),
     )
-    module_kwargs = dict(mutually_exclusive=[('group', 'user', 'policy')], required_one_of=[('group', 'user', 'policy')])
+    module_kwargs = dict(mutually_exclusive=[('group', 'user', 'policy'), ('application', 'target')],
+                         required_one_of=[('group', 'user', 'policy'), ('application', 'target')])
 
     def __init__(self):
         super(PolicyBindingModule, self).__init__()
@@ -163,20 +185,27 @@ class PolicyBindingModule(ObjectModule):
     def validate(self):
         if not self.params[self.subject].strip():
             raise InputError(self.subject, 'must not be empty')
+        target = self.params['target']
+        if target is not None and not (is_id(target) or is_pending(target)):
+            raise InputError('target', '%r is not an id; give the pk of the application (a UUID, as the application module '
+                                       'returns it), or its slug as application' % (target,))
         if self.params['policy_timeout'] is not None and self.params['policy_timeout'] < 0:
             raise InputError('policy_timeout', 'must be 0 or more seconds')
         if self.params['order'] is not None and not -2 ** 31 <= self.params['order'] < 2 ** 31:
             raise InputError('order', 'must fit in 32 bits (-2147483648 to 2147483647)')
 
     def target(self):
-        if self._target is None:
+        if self._target is None and self.params['target'] is not None:
+            target = self.params['target']
+            self._target = dict(pk=self.api.passed_pending('target', target) if is_pending(target) else target.lower())
+        elif self._target is None:
             self._target = self.api.application_by_slug(self.params['application'], 'application')
         return self._target
 
     def matches(self):
         """Bindings of the application to this subject, oldest id first; found by name, so no subject lookup."""
         target = self.target()['pk']
-        if str(target).startswith(PENDING[:9]):
+        if is_pending(target):
             return []
         field, nested, key = SUBJECTS[self.subject]
         found = [b for b in self.client.list(BINDINGS, params={'target': target})

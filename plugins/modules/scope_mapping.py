@@ -78,7 +78,10 @@ EXAMPLES = r'''
 
 RETURN = r'''
 scope_mapping:
-  description: The mapping as the server holds it after the task (in check mode, the fields that would be sent to create it).
+  description:
+    - The mapping as the server holds it after the task (in check mode, the fields that would be sent to create it).
+    - Its C(pk) is what O(kubeauth.authentik.oauth2_provider#module:property_mappings) takes. In check mode a new mapping's C(pk)
+      is a placeholder, C((pending\) scope mapping 'NAME'), that later tasks of the run count as the mapping.
   returned: when the mapping exists after the task
   type: dict
   sample:
@@ -112,6 +115,7 @@ def check_expression(expression):
 
 class ScopeMappingModule(ObjectModule):
     object_key = 'scope_mapping'
+    pending_pk = ('scope mapping', 'name')
     normalizers = dict(expression=text_block)
     argument_spec = dict(
         state=dict(type='str', choices=['present', 'absent'], default='present'),
