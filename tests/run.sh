@@ -12,6 +12,8 @@ set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # shellcheck source=../scripts/lib.sh
 . "$ROOT/scripts/lib.sh"
+# The reference data (../shared beside the repository unless given): every tool and test below reads it from here.
+export KUBEAUTH_SHARED=${KUBEAUTH_SHARED:-$ROOT/../shared}
 ALL_STAGES=(sanity lint package docs unit contract integration node real)
 FAILED=()
 PASSED=()
@@ -95,7 +97,7 @@ pytest_in_tree() {  # venv-name, collection tree, pytest args...: several of the
   local bin tree=$2
   bin=$(venv "$1"); shift 2
   (cd "$tree" && PATH="$bin:$PATH" PYTHONPATH="$CACHE/tree:$tree/tests:$tree/tests/node" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" \
-    KUBEAUTH_SHARED="${KUBEAUTH_SHARED:-$ROOT/../shared}" "$bin/python" -m pytest -p no:cacheprovider "$@")
+    "$bin/python" -m pytest -p no:cacheprovider "$@")
 }
 
 stage_unit() {
@@ -127,12 +129,12 @@ stage_node() {
   # Builds (or reuses) the Kubernetes binaries, showing progress; a cold build takes ~10 minutes.
   "$bin/python" "$ROOT/tests/node/node.py" build
   # The real kubelogin for the end to end, built from ../shared/vendor once (~1.5 min cold) and cached; says its version.
-  KUBEAUTH_SHARED="${KUBEAUTH_SHARED:-$ROOT/../shared}" "$bin/python" "$ROOT/tests/e2e/kubelogin.py" build >/dev/null
+  "$bin/python" "$ROOT/tests/e2e/kubelogin.py" build >/dev/null
   # The single node (this machine): its tests and the end to end, then molecule's scenarios on it.
   pytest_in newest -q -m "node and not ha" tests/node tests/e2e || rc=1
   # molecule scenarios of apiserver_oidc (extensions/molecule): create/destroy reuse tests/node/node.py.
   tree=$(collection_tree)
-  (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" KUBEAUTH_SHARED="${KUBEAUTH_SHARED:-$ROOT/../shared}" \
+  (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" \
     PYTHONPATH="$tree/tests/node" "$bin/molecule" test --all --exclude ha) || rc=1
   # The HA cluster (tests/node/README.md): three nodes in namespaces behind HAProxy, over SSH. Up once
   # (each stage timed) for every `ha` test and molecule's ha scenario, whose destroy takes it down.
