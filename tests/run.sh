@@ -130,8 +130,9 @@ stage_node() {
   "$bin/python" "$ROOT/tests/node/node.py" build
   # The real kubelogin for the end to end, built from ../shared/vendor once (~1.5 min cold) and cached; says its version.
   "$bin/python" "$ROOT/tests/e2e/kubelogin.py" build >/dev/null
-  # The single node (this machine): its tests and the end to end, then molecule's scenarios on it.
-  pytest_in newest -q -m "node and not ha" tests/node tests/e2e || rc=1
+  # The single node (this machine): its tests and the end to end, then molecule's scenarios on it. With stage real
+  # in the run, test_e2e.py (site, verify, kubelogin) runs there against real servers instead of the stand-in.
+  pytest_in newest -q -m "node and not ha" tests/node tests/e2e ${REAL_IN_RUN:+--deselect tests/e2e/test_e2e.py} || rc=1
   # molecule scenarios of apiserver_oidc (extensions/molecule): create/destroy reuse tests/node/node.py.
   tree=$(collection_tree)
   (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" \

@@ -8,6 +8,11 @@ No imports beyond the standard library: the test tiers read it.
 
 import json
 import os
+import ssl
+import time
+import urllib.error
+import urllib.request
+import uuid
 from urllib.parse import urlsplit
 
 WRITES = ('POST', 'PUT', 'PATCH', 'DELETE')
@@ -16,14 +21,45 @@ WRITES = ('POST', 'PUT', 'PATCH', 'DELETE')
 class AccessLog:
     """Requests the server received, counted from a mark (a byte offset in the log)."""
 
-    def __init__(self, path):
+    def __init__(self, path, url=None, ca_path=None):
         self.path = path
+        # The front's URL and CA: with them, mark() waits until the log holds every request answered so far.
+        self.url, self.ca_path = url, ca_path
 
-    def mark(self):
+    def size(self):
         try:
             return os.path.getsize(self.path)
         except FileNotFoundError:
             return 0
+
+    def mark(self, timeout=10):
+        """A mark after every request the server has answered so far.
+
+        nginx writes a request's line after sending the answer, so a client that was just answered may
+        mark the log before that line is there, and see its own request as one sent after the mark. With
+        the front's URL known, a probe (a health check carrying a token of its own) follows: the front's
+        one worker logs requests in the order it finishes them, so the mark is the end of the probe's line.
+        """
+        if not self.url:
+            return self.size()
+        start, token = self.size(), uuid.uuid4().hex
+        context = ssl.create_default_context(cafile=self.ca_path) if self.ca_path else ssl.create_default_context()
+        try:
+            urllib.request.urlopen(self.url.rstrip('/') + '/-/health/live/?kubeauth-mark=' + token, timeout=30,
+                                   context=context).close()
+        except urllib.error.HTTPError:
+            pass  # any answer is logged
+        deadline = time.monotonic() + timeout
+        while True:
+            with open(self.path, 'rb') as handle:
+                handle.seek(start)
+                data = handle.read()
+            at = data.find(token.encode())
+            if at >= 0 and data.find(b'\n', at) >= 0:
+                return start + data.find(b'\n', at) + 1
+            if time.monotonic() > deadline:
+                raise RuntimeError('the access log %s has no line for the probe %s after %ss' % (self.path, token, timeout))
+            time.sleep(0.02)
 
     def entries(self, since=0):
         """Entries written after the mark `since`, each with `path` and `query` split from `uri`."""

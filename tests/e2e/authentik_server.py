@@ -42,7 +42,7 @@ class RealAuthentik:
         facts = tool.facts(version)
         self.url, self.token, self.ca_path, self.version = facts['url'], facts['token'], facts['ca_path'], facts['version']
         self.schema = facts['schema']
-        self.access_log = tool.AccessLog(facts['access_log'])
+        self.access_log = tool.AccessLog(facts['access_log'], facts['url'], facts['ca_path'])
 
     def mark(self):
         return self.access_log.mark()

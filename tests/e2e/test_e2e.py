@@ -14,6 +14,7 @@ __metaclass__ = type
 import json
 
 import pytest
+import yaml
 
 from e2e.runner import run_playbook
 from e2e.stack import apiserver_container_id, kubeadm_cluster_configuration, recap
@@ -26,9 +27,13 @@ def test_site_verify_idempotence_and_rollback(stack):
     rc, output = stack.playbook('site.yml')
     assert rc == 0, 'site.yml failed'
     container = apiserver_container_id()
-    # kubeadm upgrade regenerates the manifest from this: the OIDC flags must be there too (v1beta4 list form).
-    cluster_config = kubeadm_cluster_configuration()
-    assert 'name: oidc-issuer-url' in cluster_config and stack.standin.url in cluster_config
+    # kubeadm upgrade regenerates the manifest from this: the OIDC flags must be there too, in the form of the
+    # cluster's kubeadm API (v1beta4 from 1.31: a list of name/value; v1beta3 before: a map).
+    cluster = yaml.safe_load(kubeadm_cluster_configuration())
+    extra_args = cluster['apiServer']['extraArgs']
+    if isinstance(extra_args, list):
+        extra_args = dict((arg['name'], arg['value']) for arg in extra_args)
+    assert extra_args.get('oidc-issuer-url', '').startswith(stack.standin.url), extra_args
 
     rc, output = stack.playbook('verify.yml')
     assert rc == 0, 'verify.yml failed'

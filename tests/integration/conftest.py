@@ -129,7 +129,7 @@ def authentik(request, tmp_path_factory):
         access_log = None
         if real.get('access_log'):
             from authentik import AccessLog  # pylint: disable=import-outside-toplevel
-            access_log = AccessLog(real['access_log'])
+            access_log = AccessLog(real['access_log'], real['url'], real.get('ca_path'))
         server = Server(real['url'].rstrip('/'), real['token'], real.get('ca_path'), None, access_log=access_log,
                         schema=real.get('schema'))
         server.version = server.api_json('GET', 'admin/version/')['version_current']

@@ -67,7 +67,7 @@ def played(real, real_client, standin_factory):
     """Every step against the real server and a fresh stand-in of its release: {step: [differences]}."""
     twin = StandinClient(standin_factory(real.version))
     unique = 'parity-%s' % uuid.uuid4().hex[:6]
-    access_log = AccessLog(real.access_log)
+    access_log = AccessLog(real.access_log, real.url, real.ca_path)
     mark = access_log.mark()
     ids, contexts, results = IdMap(), ({}, {}), {}
     for name, request, keep in steps(unique):
