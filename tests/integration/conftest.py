@@ -163,6 +163,14 @@ def unique():
     return 'it-%s' % uuid.uuid4().hex[:8]
 
 
+@pytest.fixture
+def provider_name(run_module, unique):
+    """A provider (and its application) name for the test, both removed afterwards."""
+    yield unique
+    run_module('application', dict(slug=unique, state='absent'))
+    run_module('oauth2_provider', dict(name=unique, state='absent'))
+
+
 class Run:
     """Result of one module task run through ansible-playbook."""
 

@@ -6,7 +6,6 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-import pytest
 
 SELF_SIGNED = 'authentik Self-signed Certificate'
 REGEX_URIS = [{'url': 'http://localhost:.*', 'matching_mode': 'regex'}, {'url': r'http://127\.0\.0\.1:.*', 'matching_mode': 'regex'}]
@@ -24,13 +23,6 @@ def kubernetes_provider(name):
         property_mappings=['goauthentik.io/providers/oauth2/scope-openid', 'goauthentik.io/providers/oauth2/scope-profile'],
         sub_mode='user_email', include_claims_in_id_token=True, issuer_mode='per_provider',
     )
-
-
-@pytest.fixture
-def provider_name(authentik, run_module, unique):
-    yield unique
-    run_module('application', dict(slug=unique, state='absent'))
-    run_module('oauth2_provider', dict(name=unique, state='absent'))
 
 
 def server_secret(authentik, name):

@@ -45,13 +45,6 @@ def assert_no_writes(authentik):
     assert authentik.writes() in (None, []), 'a write was sent: %r' % authentik.writes()
 
 
-@pytest.fixture
-def name(authentik, run_module, unique):
-    yield unique
-    run_module('application', dict(slug=unique, state='absent'))
-    run_module('oauth2_provider', dict(name=unique, state='absent'))
-
-
 def ids(authentik, created):
     """The provider's references as ids, in upper case where a UUID allows it (ids are compared without case)."""
     provider_obj = created['provider']
@@ -59,10 +52,10 @@ def ids(authentik, created):
                 property_mappings=list(provider_obj['property_mappings']))
 
 
-def test_held_ids_are_not_read(authentik, run_module, name):
-    created = run_module('oauth2_provider', provider(name))
+def test_held_ids_are_not_read(authentik, run_module, provider_name):
+    created = run_module('oauth2_provider', provider(provider_name))
     assert created.changed and not created.failed, created.msg
-    by_id = provider(name, read_urls=False, **ids(authentik, created))
+    by_id = provider(provider_name, read_urls=False, **ids(authentik, created))
 
     authentik.reset_log()
     again = run_module('oauth2_provider', by_id)
@@ -74,17 +67,17 @@ def test_held_ids_are_not_read(authentik, run_module, name):
 
     # The same provider by names still reads every reference (and the URLs).
     authentik.reset_log()
-    assert not run_module('oauth2_provider', provider(name)).changed
+    assert not run_module('oauth2_provider', provider(provider_name)).changed
     reads = read_paths(authentik)
     assert 'flows/instances/' in reads and 'crypto/certificatekeypairs/' in reads
     assert any(path.endswith('/setup_urls/') for path in reads), reads
 
 
-def test_ids_not_held_are_read_once_and_checked(authentik, run_module, name):
+def test_ids_not_held_are_read_once_and_checked(authentik, run_module, provider_name):
     flow = authentik.find('flows/instances/', slug=IMPLICIT)[0]
     keypair = authentik.find('crypto/certificatekeypairs/', name=SELF_SIGNED)[0]
     mappings = [authentik.find(authentik.scope_path, managed=managed)[0]['pk'] for managed in MANAGED]
-    args = provider(name, authorization_flow=flow['pk'], signing_key=keypair['pk'], property_mappings=mappings)
+    args = provider(provider_name, authorization_flow=flow['pk'], signing_key=keypair['pk'], property_mappings=mappings)
 
     authentik.reset_log()
     check = run_module('oauth2_provider', args, check=True)
@@ -112,69 +105,69 @@ def test_ids_not_held_are_read_once_and_checked(authentik, run_module, name):
     assert_no_writes(authentik)
 
 
-def test_eddsa_keypair_by_id_is_refused(authentik, run_module, name):
-    certificate, key = ed25519_pem(name + '-ed25519')
+def test_eddsa_keypair_by_id_is_refused(authentik, run_module, provider_name):
+    certificate, key = ed25519_pem(provider_name + '-ed25519')
     pair = authentik.api_json('POST', 'crypto/certificatekeypairs/',
-                              json=dict(name=name + '-ed25519', certificate_data=certificate, key_data=key))
+                              json=dict(name=provider_name + '-ed25519', certificate_data=certificate, key_data=key))
     try:
-        assert not run_module('oauth2_provider', provider(name)).failed
+        assert not run_module('oauth2_provider', provider(provider_name)).failed
         authentik.reset_log()
-        result = run_module('oauth2_provider', provider(name, signing_key=pair['pk']))
+        result = run_module('oauth2_provider', provider(provider_name, signing_key=pair['pk']))
         assert result.failed and result.msg.startswith('signing_key:'), result.msg
-        for word in ('Ed25519', 'RS*, ES*, PS*', SELF_SIGNED, name + '-ed25519'):
+        for word in ('Ed25519', 'RS*, ES*, PS*', SELF_SIGNED, provider_name + '-ed25519'):
             assert word in result.msg, result.msg
         assert_no_writes(authentik)
     finally:
         authentik.api('DELETE', 'crypto/certificatekeypairs/%s/' % pair['pk'])
 
 
-def test_placeholder_ids_are_pending_in_check_mode_only(authentik, run_module, name):
-    mapping = run_module('scope_mapping', dict(name=name + ': email', scope_name='email', expression='return {}'), check=True)
-    assert mapping.changed and mapping['scope_mapping']['pk'] == "(pending) scope mapping '%s: email'" % name
-    app = run_module('application', dict(slug=name, name=name), check=True)
-    assert app.changed and app['application']['pk'] == "(pending) application '%s'" % name
+def test_placeholder_ids_are_pending_in_check_mode_only(authentik, run_module, provider_name):
+    mapping = run_module('scope_mapping', dict(name=provider_name + ': email', scope_name='email', expression='return {}'), check=True)
+    assert mapping.changed and mapping['scope_mapping']['pk'] == "(pending) scope mapping '%s: email'" % provider_name
+    app = run_module('application', dict(slug=provider_name, name=provider_name), check=True)
+    assert app.changed and app['application']['pk'] == "(pending) application '%s'" % provider_name
 
     authentik.reset_log()
-    args = provider(name, property_mappings=MANAGED + [mapping['scope_mapping']['pk']])
+    args = provider(provider_name, property_mappings=MANAGED + [mapping['scope_mapping']['pk']])
     check = run_module('oauth2_provider', args, check=True)
     assert check.changed and not check.failed, check.msg
     warnings = ' '.join(check.get('warnings', []))
-    assert "property_mappings: (pending) scope mapping '%s: email' does not exist yet" % name in warnings, check.result
-    binding = run_module('policy_binding', dict(target=app['application']['pk'], group=name), check=True)
+    assert "property_mappings: (pending) scope mapping '%s: email' does not exist yet" % provider_name in warnings, check.result
+    binding = run_module('policy_binding', dict(target=app['application']['pk'], group=provider_name), check=True)
     assert binding.changed and not binding.failed, binding.msg
     assert_no_writes(authentik)
 
     real = run_module('oauth2_provider', args)
     assert real.failed and real.msg.startswith('property_mappings:') and 'outside check mode' in real.msg, real.msg
-    refused = run_module('policy_binding', dict(target=app['application']['pk'], group=name))
+    refused = run_module('policy_binding', dict(target=app['application']['pk'], group=provider_name))
     assert refused.failed and refused.msg.startswith('target:'), refused.msg
     assert_no_writes(authentik)
 
 
-def test_binding_by_target(authentik, run_module, name):
-    assert not run_module('oauth2_provider', provider(name)).failed
-    app = run_module('application', dict(slug=name, name=name, provider=name))
+def test_binding_by_target(authentik, run_module, provider_name):
+    assert not run_module('oauth2_provider', provider(provider_name)).failed
+    app = run_module('application', dict(slug=provider_name, name=provider_name, provider=provider_name))
     assert app.changed and not app.failed, app.msg
-    assert not run_module('group', dict(name=name)).failed
+    assert not run_module('group', dict(name=provider_name)).failed
     target = app['application']['pk']
     try:
-        created = run_module('policy_binding', dict(target=target, group=name, order=5))
+        created = run_module('policy_binding', dict(target=target, group=provider_name, order=5))
         assert created.changed and not created.failed, created.msg
         assert created['binding']['target'] == target and created['binding']['order'] == 5
 
         # Found by target, no lookup of the application; by slug it is the same binding.
         authentik.reset_log()
-        again = run_module('policy_binding', dict(target=target.upper(), group=name, order=5))
+        again = run_module('policy_binding', dict(target=target.upper(), group=provider_name, order=5))
         assert not again.changed and not again.failed, again.msg
         assert read_paths(authentik) == ['policies/bindings/'], api_requests(authentik)
-        assert not run_module('policy_binding', dict(application=name, group=name, order=5)).changed
+        assert not run_module('policy_binding', dict(application=provider_name, group=provider_name, order=5)).changed
         assert_no_writes(authentik)
 
-        slug = run_module('policy_binding', dict(target=name, group=name))
+        slug = run_module('policy_binding', dict(target=provider_name, group=provider_name))
         assert slug.failed and slug.msg.startswith('target:') and 'not an id' in slug.msg, slug.msg
 
-        removed = run_module('policy_binding', dict(target=target, group=name, state='absent'))
+        removed = run_module('policy_binding', dict(target=target, group=provider_name, state='absent'))
         assert removed.changed and not removed.failed, removed.msg
         assert authentik.find('policies/bindings/', target=target) == []
     finally:
-        run_module('group', dict(name=name, state='absent'))
+        run_module('group', dict(name=provider_name, state='absent'))
