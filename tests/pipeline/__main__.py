@@ -9,16 +9,18 @@ from pipeline import plan
 from pipeline.scheduler import Scheduler, minutes, prune_runs
 
 
-def teardown(jobs, root, env, say):
-    """Real authentik servers the run brought up go down once every job that used them has ended."""
+def teardown(jobs, root, run_dir, env, say):
+    """Real authentik servers the run brought up go down once every job that used them has ended (one that was up
+    before the run, somebody else's, stays up)."""
     ok = True
     for job in jobs:
-        if job.name.startswith('authentik-'):
-            version = job.name[len('authentik-'):]
-            result = subprocess.run([sys.executable, os.path.join(root, 'tests', 'authentik', 'server.py'), '--version', version,
-                                     'down'], env=env, capture_output=True, text=True, check=False)
-            say('authentik %s down%s' % (version, '' if result.returncode == 0 else ': FAILED\n' + result.stdout + result.stderr))
-            ok = ok and result.returncode == 0
+        version = job.name[len('authentik-'):]
+        if not job.name.startswith('authentik-') or os.path.exists(os.path.join(run_dir, job.name + '.was-up')):
+            continue
+        result = subprocess.run([sys.executable, os.path.join(root, 'tests', 'authentik', 'server.py'), '--version', version,
+                                 'down'], env=env, capture_output=True, text=True, check=False)
+        say('authentik %s down%s' % (version, '' if result.returncode == 0 else ': FAILED\n' + result.stdout + result.stderr))
+        ok = ok and result.returncode == 0
     return ok
 
 
@@ -60,8 +62,7 @@ def main(argv):
     try:
         results = scheduler.run()
     finally:
-        down_ok = teardown([job for job in jobs if job.servers == () and job.name.startswith('authentik-')], root, env,
-                           scheduler.say)
+        down_ok = teardown(jobs, root, run_dir, env, scheduler.say)
     ok = summary(jobs, results, time.monotonic() - started, sys.stdout)
     return 0 if ok and down_ok else 1
 
