@@ -27,8 +27,9 @@ def pytest_collection_modifyitems(config, items):
 
 
 def pytest_collection_finish(session):
-    """A session that runs node tests holds the node they use (the HA cluster for `ha` tests) until it ends, so two
-    sessions, or a session and a test run, never change one node at once (kubeauth_node.locks). The holder of the
+    """A session that runs node tests holds the node they use (the HA cluster for `ha` tests), one against a real
+    authentik server holds that server, until it ends, so two sessions, or a session and a test run, never change
+    one node or count one server's requests at once (kubeauth_node.locks). The holder of the
     run that started this session lends it its hold; anybody else's session stops here, saying who holds the node.
     KUBEAUTH_LOCK_WAIT=SECONDS waits that long for it instead."""
     if os.environ.get('PYTEST_XDIST_WORKER'):  # the controller of an xdist session holds for its workers
@@ -37,6 +38,10 @@ def pytest_collection_finish(session):
     for item in session.items:
         if item.get_closest_marker('node') is not None:
             needed.add('ha-cluster' if item.get_closest_marker('ha') is not None else 'single-node')
+    # A real authentik server (tests/authentik) is used by one session at a time: its access log counts every request.
+    real = os.environ.get('KUBEAUTH_AUTHENTIK_REAL') or os.environ.get('KUBEAUTH_E2E_AUTHENTIK', '').partition('real:')[2]
+    if real and session.items:
+        needed.add('authentik-' + real)
     if not needed:
         return
     from kubeauth_node import locks  # pylint: disable=import-outside-toplevel  # tests/node on the path for node tests

@@ -10,8 +10,8 @@ by what needs them, started as early as their own needs allow, and timed like th
 - cpu: slots of the machine's two cores the job keeps busy; a job that mostly waits (on apiserver restarts, on
   HTTP) takes none, so the waiting stages run beside the computing ones.
 - build: a cold build that takes both cores when it has anything to do; builds run one at a time.
-- servers: real authentik releases the job talks to; each is brought up once by its own job, shared by every job
-  that names it, and taken down when the run ends.
+- servers: real authentik releases the job talks to; each is brought up once by its own job, used by one job at
+  a time (each server's access log counts every request), and taken down when the run ends.
 """
 
 import collections
@@ -20,8 +20,9 @@ Job = collections.namedtuple('Job', 'name needs holds cpu build servers stage')
 
 
 def job(name, needs=(), holds=(), cpu=1, build=False, servers=(), stage=True):
-    return Job(name, tuple(needs) + tuple('authentik-' + version for version in servers), tuple(holds), cpu, build,
-               tuple(servers), stage)
+    """A job; the real servers it names are jobs it needs and resources it holds (one user of a server at a time)."""
+    servers = tuple('authentik-' + version for version in servers)
+    return Job(name, tuple(needs) + servers, tuple(holds) + servers, cpu, build, servers, stage)
 
 
 REAL_RELEASES = ('2025.10.4', '2026.2.2')
@@ -41,14 +42,15 @@ JOBS = collections.OrderedDict((j.name, j) for j in [
     job('ha', needs=['venv-newest', 'k8s'], holds=['ha-cluster'], cpu=0),
     job('e2e', needs=['venv-newest', 'k8s', 'k8s-oldest', 'kubelogin'], holds=['single-node'], cpu=0,
         servers=REAL_RELEASES),
+    # Then the computing ones, longest first (the shortest fill the gaps at the end).
     job('real', needs=['venv-newest', 'venv-oldest'], servers=REAL_RELEASES),
-    job('sanity', needs=['venv-newest', 'venv-oldest']),
     job('integration', needs=['venv-newest']),
-    job('lint', needs=['venv-newest']),
-    job('package', needs=['venv-newest']),
+    job('sanity', needs=['venv-newest', 'venv-oldest']),
     job('docs', needs=['venv-newest', 'chromium']),
-    job('unit', needs=['venv-newest', 'venv-oldest']),
+    job('lint', needs=['venv-newest']),
     job('contract', needs=['venv-newest']),
+    job('package', needs=['venv-newest']),
+    job('unit', needs=['venv-newest', 'venv-oldest']),
     # The quick lane's own variants (bash tests/run.sh quick).
     job('sanity-changed', needs=['venv-newest']),
     job('unit-newest', needs=['venv-newest']),

@@ -74,5 +74,6 @@ def test_the_holders_children_share_its_hold(lock_dir):
 
 
 def test_an_unknown_resource_is_named(lock_dir):
-    with pytest.raises(ValueError, match="unknown resource 'the-node'; known: ha-cluster, single-node"):
+    with pytest.raises(ValueError, match="unknown resource 'the-node'; known: authentik-2025.10.4, authentik-2026.2.2, "
+                                         "ha-cluster, single-node"):
         locks.Hold('the-node').acquire()

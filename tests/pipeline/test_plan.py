@@ -25,6 +25,8 @@ def test_stages_that_share_a_node_say_so():
     holders = [job.name for job in plan.selected(['all']) if 'single-node' in job.holds]
     assert holders == ['node', 'e2e']
     assert [job.name for job in plan.selected(['all']) if 'ha-cluster' in job.holds] == ['ha']
+    for release in plan.REAL_RELEASES:  # a real server's access log counts every request: one user at a time
+        assert [job.name for job in plan.selected(['all']) if 'authentik-' + release in job.holds] == ['e2e', 'real']
 
 
 def test_an_unknown_stage_is_refused_with_the_stages_there_are():

@@ -27,6 +27,10 @@ RESOURCES = {
     'single-node': 'the single test node (this machine: its kubelet, containerd and kube-apiserver)',
     'ha-cluster': 'the three-node HA test cluster (its namespaces, addresses and HAProxy)',
 }
+# Each real authentik server (tests/authentik) too: its access log counts every request, so "no write was sent"
+# holds only while one user at a time talks to it.
+for _release in ('2025.10.4', '2026.2.2'):
+    RESOURCES['authentik-' + _release] = 'the real authentik %s server (its access log counts every request)' % _release
 
 
 class Busy(Exception):
