@@ -37,7 +37,7 @@ if [ "$AUTHENTIK" != standin ]; then
 fi
 say "the local stack and the playbooks"
 cd "$TREE"
-PATH="$BIN:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" PYTHONPATH="$TREE/tests:$TREE/tests/node" KUBEAUTH_E2E_AUTHENTIK="$AUTHENTIK" \
+PATH="$BIN:$PATH" ANSIBLE_COLLECTIONS_PATH="$TREE_ROOT" PYTHONPATH="$TREE/tests:$TREE/tests/node" KUBEAUTH_E2E_AUTHENTIK="$AUTHENTIK" \
   "$BIN/python" tests/e2e/stack.py demo "$CACHE/demo"
 if [ "$AUTHENTIK" != standin ]; then
   echo "the real authentik stays up; remove it with: python3 tests/authentik/server.py --version ${AUTHENTIK#real:} down"
