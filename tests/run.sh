@@ -34,8 +34,8 @@ job_k8s_oldest() { KUBEAUTH_K8S_VERSION=$(oldest_k8s) "$(venv newest)/python" "$
 
 # Real authentik servers built from ../shared/authentik/src (tests/authentik; cold ~5 minutes each), left up for
 # the stages that use them; the run takes them down at its end.
-job_authentik_2025_10_4() { "$(venv newest)/python" "$ROOT/tests/authentik/server.py" --version 2025.10.4 up; }
-job_authentik_2026_2_2() { "$(venv newest)/python" "$ROOT/tests/authentik/server.py" --version 2026.2.2 up; }
+job_authentik_2025_10_4() { (cd "$ROOT/tests" && "$(venv newest)/python" -m authentik.server --version 2025.10.4 up); }
+job_authentik_2026_2_2() { (cd "$ROOT/tests" && "$(venv newest)/python" -m authentik.server --version 2026.2.2 up); }
 
 job_chromium() {
   if command -v chromium > /dev/null && command -v chromedriver > /dev/null; then chromium --version; return; fi
