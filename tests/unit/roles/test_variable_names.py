@@ -23,8 +23,7 @@ def tasks_of(items):
             continue
         yield task
         for key in ('block', 'rescue', 'always'):
-            for inner in tasks_of(task.get(key)):
-                yield inner
+            yield from tasks_of(task.get(key))
 
 
 def names_in(role, roles=ROLES):
