@@ -10,9 +10,9 @@ Against the authentik stand-in (tests/standin, 2025.10.4 behaviour, HTTPS), in o
 load from elsewhere on the machine does not decide the ratio. Prints the figures and the ratios (ii)/(iii);
 asserts nothing about timing.
 
-    python3 bench/many_clusters.py [--clusters 1,10,50] [--groups 1] [--repeat 2]
-        (from the repository, with the collection on ANSIBLE_COLLECTIONS_PATH and tests/ importable:
-         PYTHONPATH=tests ANSIBLE_COLLECTIONS_PATH=<tree> ..., as tests/run.sh's pytest_in sets them)
+    PYTHONPATH=tests ANSIBLE_COLLECTIONS_PATH=<tree> python3 -m bench.many_clusters [--clusters 1,10,50] [--groups 1] [--repeat 2]
+        (from the repository: the collection on ANSIBLE_COLLECTIONS_PATH and tests/ the import root of the stand-in,
+         as tests/run.sh's pytest_in sets them)
 """
 
 import argparse
@@ -24,10 +24,9 @@ import sys
 import tempfile
 import time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(ROOT, 'tests'))
+import standin  # tests/ is the import root (PYTHONPATH)
 
-import standin  # noqa: E402  (tests/ is the import root)
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 PLAYBOOK = os.path.join(ROOT, 'playbooks', 'many_clusters.yml')
 API = '/api/v3/'

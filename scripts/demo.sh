@@ -33,14 +33,14 @@ say "the real kubelogin (kubectl oidc-login), built once from shared/vendor and 
 "$BIN/python" "$ROOT/tests/e2e/kubelogin.py" build >/dev/null
 if [ "$AUTHENTIK" != standin ]; then
   say "real authentik ${AUTHENTIK#real:} (built from source the first time: several minutes)"
-  "$BIN/python" "$ROOT/tests/authentik/server.py" --version "${AUTHENTIK#real:}" up
+  (cd "$ROOT/tests" && "$BIN/python" -m authentik.server --version "${AUTHENTIK#real:}" up)
 fi
 HOLD=(single-node)
 if [ "$AUTHENTIK" != standin ]; then HOLD+=("authentik-${AUTHENTIK#real:}"); fi
 say "the local stack and the playbooks (holding the test node and the real server: a test run using them is waited for)"
 cd "$TREE"
 PATH="$BIN:$PATH" ANSIBLE_COLLECTIONS_PATH="$TREE_ROOT" PYTHONPATH="$TREE/tests:$TREE/tests/node" KUBEAUTH_E2E_AUTHENTIK="$AUTHENTIK" \
-  "$BIN/python" -m kubeauth_node.locks hold --wait 3600 "${HOLD[@]}" -- "$BIN/python" tests/e2e/stack.py demo "$CACHE/demo"
+  "$BIN/python" -m kubeauth_node.locks hold --wait 3600 "${HOLD[@]}" -- "$BIN/python" -m e2e.stack demo "$CACHE/demo"
 if [ "$AUTHENTIK" != standin ]; then
-  echo "the real authentik stays up; remove it with: python3 tests/authentik/server.py --version ${AUTHENTIK#real:} down"
+  echo "the real authentik stays up; remove it with: (cd tests && python3 -m authentik.server --version ${AUTHENTIK#real:} down)"
 fi

@@ -35,7 +35,7 @@ job_k8s_oldest() { KUBEAUTH_K8S_VERSION=$(oldest_k8s) "$(venv newest)/python" "$
 # Real authentik servers built from ../shared/authentik/src (tests/authentik; cold ~5 minutes each), left up for
 # the stages that use them; the run takes down at its end those it brought up (not one somebody else had up).
 authentik_up() {  # version
-  local server=("$(venv newest)/python" "$ROOT/tests/authentik/server.py" --version "$1")
+  local server=(env PYTHONPATH="$ROOT/tests" "$(venv newest)/python" -m authentik.server --version "$1")
   if "${server[@]}" status | grep -q '"up": true'; then
     echo "authentik $1 was already up: used as it is and left up at the end of the run"
     touch "$RUN_DIR/authentik-$1.was-up"

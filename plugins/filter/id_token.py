@@ -16,13 +16,9 @@ import time
 from ansible.errors import AnsibleFilterError
 from ansible.module_utils.common.text.converters import to_text
 
-from ansible_collections.kubeauth.authentik.plugins.filter.jwt import jwt_segment
-
-GUIDE = 'in the troubleshooting guide (docs/docsite/rst/troubleshooting.rst)'
-
-
-def _see(entry):
-    return "See '%s' %s." % (entry, GUIDE)
+from ..module_utils.errors import NO_SIGNING_KEY, see
+from ..module_utils.versions import ServerFeatures
+from .jwt import jwt_segment
 
 
 def _when(epoch):
@@ -33,10 +29,10 @@ def _algorithm(header, algorithms):
     alg = header.get('alg')
     if alg in algorithms:
         return None
-    cause = 'the authentik provider has no signing key, so authentik signs with its client secret. ' if alg == 'HS256' else ''
+    cause = '%s. ' % NO_SIGNING_KEY if alg == 'HS256' else ''
     return ('the token is signed with %s, but kube-apiserver accepts only %s: %sFix: authentik_oidc_signing_key '
             '(a certificate-key pair with an RSA or EC key), and apiserver_oidc_signing_algs to match it. %s'
-            % (alg, ', '.join(algorithms), cause, _see('Empty JWKS or HS256 tokens')))
+            % (alg, ', '.join(algorithms), cause, see('Empty JWKS or HS256 tokens')))
 
 
 def _issuer(claims, issuers):
@@ -45,7 +41,7 @@ def _issuer(claims, issuers):
     trusted = ', '.join(repr(i) for i in issuers) or 'no issuer'
     return ("the token was issued by %r, but kube-apiserver trusts %s; they must be equal byte for byte, trailing slash "
             "included. Fix: apiserver_oidc_issuer_url (the issuer authentik states in its discovery document), and reach "
-            "authentik at that same URL. %s" % (claims.get('iss'), trusted, _see('Issuer mismatch')))
+            "authentik at that same URL. %s" % (claims.get('iss'), trusted, see('Issuer mismatch')))
 
 
 def _audience(claims, audiences):
@@ -56,18 +52,18 @@ def _audience(claims, audiences):
     return ('the token is for audience %s, but kube-apiserver accepts %s. Fix: apiserver_oidc_client_id must be the client '
             'id of the authentik provider (authentik_oidc_client_id), and oidc_verify_client_id the same. %s'
             % (', '.join(repr(item) for item in given), ', '.join(repr(a) for a in audiences) or 'no audience',
-               _see('Audience mismatch')))
+               see('Audience mismatch')))
 
 
 def _expiry(claims, now):
     exp = claims.get('exp')
     if not isinstance(exp, (int, float)):
-        return 'the token has no expiry (exp), which kube-apiserver requires. %s' % _see('Token expired')
+        return 'the token has no expiry (exp), which kube-apiserver requires. %s' % see('Token expired')
     if exp > now:
         return None
     return ('the token expired at %s, %d s before it was checked at %s: it was born expired or nearly so. Fix: '
             'authentik_oidc_access_token_validity (it sets the token lifetime), and check that the clocks of authentik, '
-            'this controller and the nodes agree. %s' % (_when(exp), now - exp, _when(now), _see('Token expired')))
+            'this controller and the nodes agree. %s' % (_when(exp), now - exp, _when(now), see('Token expired')))
 
 
 def _username(claims, username_claim):
@@ -77,18 +73,18 @@ def _username(claims, username_claim):
         return ('the token has no email claim, and kube-apiserver takes the user name from it: the email scope was not '
                 'asked for or the provider has no email mapping. Fix: oidc_verify_scopes and oidc_kubeconfig_extra_scopes '
                 'must include email, and the provider needs authentik_oidc_email_mapping_name. %s'
-                % _see('Token has no email claim'))
+                % see('Token has no email claim'))
     return ('the token has no %s claim, and kube-apiserver takes the user name from it. Fix: apiserver_oidc_username_claim, '
-            'or a scope mapping on the provider that sets %s. %s' % (username_claim, username_claim, _see('Token rejected by kube-apiserver')))
+            'or a scope mapping on the provider that sets %s. %s' % (username_claim, username_claim, see('Token rejected by kube-apiserver')))
 
 
 def _email_verified(claims, username_claim):
     if username_claim != 'email' or claims.get('email_verified', True) is not False:
         return None
     return ("the token says email_verified false, and kube-apiserver refuses an unverified email as user name: "
-            "authentik's managed email mapping (2025.10 and later) is on the provider. Fix: authentik_oidc_email_mapping_name "
+            "authentik's managed email mapping (%s and later) is on the provider. Fix: authentik_oidc_email_mapping_name "
             "(the authentik_oidc role's own email mapping, which says email_verified true) in its place. %s"
-            % _see('Email not verified'))
+            % (ServerFeatures.release_of('email_mapping_unverified'), see('Email not verified')))
 
 
 def id_token_problems(token, issuers, audiences, algorithms, username_claim='email', now=None):

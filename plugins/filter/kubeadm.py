@@ -12,7 +12,7 @@ import copy
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.manifest import matches
+from ..module_utils.manifest import matches
 
 
 def _args_as_dict(extra_args):

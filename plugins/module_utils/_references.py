@@ -16,8 +16,8 @@ from __future__ import absolute_import, division, print_function
 
 __metaclass__ = type
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.api import is_id
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
+from .api import is_id
+from .errors import InputError
 
 # option (also the provider's field) -> the designation its flow must have
 FLOWS = (('authorization_flow', 'authorization'), ('invalidation_flow', 'invalidation'))

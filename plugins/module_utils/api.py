@@ -1,11 +1,12 @@
 # -*- coding: utf-8 -*-
 # Copyright: kubeauth.authentik contributors
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""authentik's objects as the connected release serves them.
+"""authentik's objects as the connected release serves them: the one door of the modules to the server.
 
-Endpoints, wire shapes and name-to-primary-key lookups live here, next to the
-client, so that modules describe objects in one canonical shape and never ask
-which release they talk to.
+Endpoints, wire shapes (wire.py) and the lookups of objects by name, slug or id live here, next to
+the client, so that modules describe objects in one canonical shape, never send a request
+themselves (resource.py's base classes write, this class reads) and never ask which release
+they talk to. A lookup takes the option it serves, so that its error names what to fix.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -14,7 +15,8 @@ __metaclass__ = type
 
 import re
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
+from . import wire
+from .errors import NO_SIGNING_KEY, InputError
 
 PROVIDERS = 'providers/oauth2/'
 APPLICATIONS = 'core/applications/'
@@ -44,13 +46,12 @@ def is_pending(value):
     return str(value or '').startswith(PENDING.split(' ', 1)[0] + ' ')
 
 
-# Key algorithms kube-apiserver cannot verify (it takes RS*, ES* and PS* signatures only);
-# authentik 2026.2 cannot sign with them either, 2026.8 signs with Ed448.
+# Key algorithms kube-apiserver cannot verify (it takes RS*, ES* and PS* signatures only),
+# though newer authentik releases can sign with some of them.
 UNVERIFIABLE_KEY_TYPES = {'ed25519': 'Ed25519', 'ed448': 'Ed448', 'dsa': 'DSA'}
 
-NO_SIGNING_KEY_CONSEQUENCE = (
-    'without a signing key authentik serves an empty JWKS ({}) and signs tokens with HS256 '
-    '(the client secret), which kube-apiserver cannot verify')
+# What a policy binding binds: {binding field, also the policy_binding option: (its nested object, that object's name)}.
+BINDING_SUBJECTS = dict(group=('group_obj', 'name'), user=('user_obj', 'username'), policy=('policy_obj', 'name'))
 
 
 class AuthentikAPI:
@@ -65,6 +66,7 @@ class AuthentikAPI:
         # reference is a pending change (a placeholder id and a warning), not an error.
         self.check_mode = check_mode
         self.pending = []
+        self._application_pks = {}
 
     def missing(self, option, kind, name, message):
         """A referenced object that does not exist: an error, or pending in check mode."""
@@ -84,7 +86,13 @@ class AuthentikAPI:
 
     @property
     def features(self):
+        """The connected release's ServerFeatures (the version is read once per task)."""
         return self.client.features
+
+    @property
+    def version(self):
+        """The connected release, as modules return it in server_version."""
+        return self.client.version
 
     @property
     def scope_mappings(self):
@@ -92,60 +100,12 @@ class AuthentikAPI:
 
     # ----------------------------------------------------------------- shapes
     def provider_to_wire(self, payload):
-        """Adapt a canonical provider payload to this release.
+        """A canonical provider payload in this release's shape (wire.provider); InputError for what it cannot hold."""
+        return wire.provider(self.features, payload, self.warnings)
 
-        Raises InputError for fields the release does not have, so a play
-        written for a newer server fails before anything is written.
-        """
-        features = self.features
-        unsupported = features.unsupported_provider_fields(k for k, v in payload.items() if v is not None)
-        if unsupported:
-            minimum = features.provider_field_minimum()
-            raise InputError(unsupported[0], 'authentik %s does not have this field (it appeared in %s); remove the option '
-                                             'or upgrade authentik' % (features.version_string, minimum[unsupported[0]]))
-        wire = dict(payload)
-        grant_types = wire.pop('grant_types', None)
-        if grant_types is not None:
-            wire.update(self._grant_types(grant_types))
-        if 'redirect_uris' in wire:
-            wire['redirect_uris'] = self._redirect_uris(wire['redirect_uris'])
-        return wire
-
-    def _grant_types(self, grant_types):
-        """{'grant_types': [...]} where the release has the field; {} and a warning before."""
-        features = self.features
-        if not features.grant_types:
-            # Such a release lets every provider use every grant type: the grants asked for
-            # are all available, only the restriction to them cannot be made.
-            self.warnings.append('grant_types: authentik %s allows every grant type on every provider (per-provider grant '
-                                 'types arrived in 2026.5), so %s are available but the others are not switched off'
-                                 % (features.version_string, ', '.join(grant_types)))
-            return {}
-        minimum = features.grant_type_minimum()
-        for name in grant_types:
-            if not features.at_least(minimum[name]):
-                raise InputError('grant_types', 'authentik %s does not have the grant type %s (it arrived in %s); remove it '
-                                                'or upgrade authentik' % (features.version_string, name, minimum[name]))
-        return {'grant_types': grant_types}
-
-    def _redirect_uris(self, items):
-        """Canonical [{url, matching_mode, redirect_uri_type}] in the release's shape."""
-        features = self.features
-        if features.redirect_uri_type:
-            # Sent on every entry, so that what is stored reads back the same (2026.5+).
-            return [dict(url=item['url'], matching_mode=item['matching_mode'],
-                         redirect_uri_type=item.get('redirect_uri_type') or 'authorization') for item in items]
-        for index, item in enumerate(items):
-            if item.get('redirect_uri_type') not in (None, 'authorization'):
-                raise InputError('redirect_uris[%d].redirect_uri_type' % index,
-                                 'authentik %s has no typed redirect URIs (they arrived in 2026.5); every entry is an '
-                                 'authorization redirect there: drop the entry or the type, or upgrade authentik'
-                                 % features.version_string)
-        if not features.redirect_uris_structured:
-            # Before 2024.10.3 (and 2024.8.5) one URI per line; every line is
-            # tried both verbatim and as a regular expression by the server.
-            return '\n'.join(item['url'] for item in items)
-        return [dict(url=item['url'], matching_mode=item['matching_mode']) for item in items]
+    def group_to_wire(self, payload):
+        """A canonical group (parents: a list of group ids) in this release's shape: parent or parents."""
+        return wire.group(self.features, payload)
 
     # ---------------------------------------------------------------- lookups
     def find_one(self, path, option, **filters):
@@ -169,8 +129,8 @@ class AuthentikAPI:
         return flow['pk']
 
     def default_invalidation_flow(self, option):
-        """The stock invalidation flow where the release requires one (2024.10+), else None."""
-        if not self.features.invalidation_flow:
+        """The stock invalidation flow where the release requires one, else None."""
+        if not self.features.has('invalidation_flow'):
             return None
         return self.flow_pk('default-provider-invalidation-flow', option, 'invalidation')
 
@@ -185,11 +145,11 @@ class AuthentikAPI:
         if keypair is None:
             known = sorted(k['name'] for k in self.client.list(KEYPAIRS, params={'has_key': 'true'}))
             raise InputError(option, 'no certificate keypair %s %r (%s). Keypairs with a private key: %s'
-                             % ('with id or name' if is_id(ref) else 'named', ref, NO_SIGNING_KEY_CONSEQUENCE, ', '.join(known) or 'none'))
+                             % ('with id or name' if is_id(ref) else 'named', ref, NO_SIGNING_KEY, ', '.join(known) or 'none'))
         name = keypair.get('name', ref)
         if not keypair.get('private_key_available'):
             raise InputError(option, 'certificate keypair %r has no private key, so it cannot sign tokens (%s)'
-                             % (name, NO_SIGNING_KEY_CONSEQUENCE))
+                             % (name, NO_SIGNING_KEY))
         key_type = self.keypair_key_type(keypair)
         if key_type in UNVERIFIABLE_KEY_TYPES:
             raise InputError(option, 'certificate keypair %r holds a %s key; kube-apiserver verifies only RSA and ECDSA '
@@ -260,23 +220,58 @@ class AuthentikAPI:
             raise InputError(option, 'no policy named %r on this server' % (name,))
         return found[0]
 
-    def application_by_slug(self, slug, option):
-        application = self.client.get('%s%s/' % (APPLICATIONS, slug), missing_ok=True)
+    def application(self, slug):
+        """The application with this slug, or None."""
+        return self.client.get('%s%s/' % (APPLICATIONS, slug), missing_ok=True)
+
+    def application_pk(self, slug=None, pk=None):
+        """The id of an application given by slug (option application: read once) or by id (option target: read nothing).
+
+        An id is only checked for its form: when a binding is written, the server refuses one that is no policy
+        target. In check mode, a slug not found and the placeholder id of an application an earlier task would
+        create count as that application (pending). Remembered for the rest of the task.
+        """
+        key = (slug, pk)
+        if key not in self._application_pks:
+            self._application_pks[key] = self._application_pk(slug, pk)
+        return self._application_pks[key]
+
+    def _application_pk(self, slug, pk):
+        if pk is not None:
+            if is_pending(pk):
+                return self.passed_pending('target', pk)
+            if not is_id(pk):
+                raise InputError('target', '%r is not an id; give the pk of the application (a UUID, as the application '
+                                           'module returns it), or its slug as application' % (pk,))
+            return pk.lower()
+        application = self.application(slug)
         if application is None:
             message = 'no application with slug %r; create it first with kubeauth.authentik.application' % (slug,)
-            return dict(pk=self.missing(option, 'application', slug, message), slug=slug)
-        return application
+            return self.missing('application', 'application', slug, message)
+        return application['pk']
 
-    def group_to_wire(self, payload):
-        """Adapt a canonical group (parents: a list of group ids) to the release: parent or parents."""
-        wire = dict(payload)
-        if 'parents' in wire and not self.features.group_parents_list:
-            parents = wire.pop('parents')
-            if len(parents) > 1:
-                raise InputError('parents', 'authentik %s gives a group one parent (several arrived in 2025.12); '
-                                            'name at most one' % self.features.version_string)
-            wire['parent'] = parents[0] if parents else None
-        return wire
+    def check_access(self, slug, user_pk):
+        """authentik's policy engine on whether the user may use the application: {passing, messages}."""
+        return self.client.get('%s%s/check_access/' % (APPLICATIONS, slug), params={'for_user': user_pk})
+
+    def bindings(self, target, subject=None, name=None):
+        """The policy bindings of an application (by id), lowest id first; none for a pending application.
+
+        With subject (a key of BINDING_SUBJECTS) and name, only the bindings of that subject, recognised by the
+        name the binding carries (so the subject itself is not looked up).
+        """
+        if is_pending(target):
+            return []
+        found = self.client.list(BINDINGS, params={'target': target})
+        if subject is not None:
+            nested, key = BINDING_SUBJECTS[subject]
+            found = [b for b in found if b.get(subject) and (b.get(nested) or {}).get(key) == name]
+        return sorted(found, key=lambda b: str(b['pk']))
+
+    def subject_pk(self, subject, name):
+        """The id of what a binding binds (a key of BINDING_SUBJECTS) by its name; the option is the subject's own."""
+        lookup = dict(group=self.group_by_name, user=self.user_by_username, policy=self.policy_by_name)[subject]
+        return lookup(name, subject)['pk']
 
     def provider_oidc_urls(self, provider_pk):
         """issuer, discovery_url and jwks_url of a provider; None until an application uses it.

@@ -14,7 +14,8 @@ from urllib.parse import urlsplit
 
 from ansible.module_utils.basic import env_fallback, missing_required_lib
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.versions import ServerFeatures
+from .errors import AuthentikError
+from .versions import ServerFeatures
 
 REQUESTS_IMPORT_ERROR = None
 try:
@@ -41,23 +42,6 @@ def connection_argument_spec():
         timeout=dict(type='int', default=30),
         server_version=dict(type='str'),
     )
-
-
-class AuthentikError(Exception):
-    """An API failure with a message written for the person running the play."""
-
-    def __init__(self, message, status=None, body=None):
-        super(AuthentikError, self).__init__(message)
-        self.status = status
-        self.body = body
-
-
-class InputError(AuthentikError):
-    """Bad module input, found before any write; names the option to fix."""
-
-    def __init__(self, option, message):
-        super(InputError, self).__init__('%s: %s' % (option, message))
-        self.option = option
 
 
 class AmbiguousWriteError(AuthentikError):

@@ -46,9 +46,9 @@ def sorted_list(value):
 def redirect_uri_list(value):
     """Redirect URIs in the structured form, order-insensitive.
 
-    Servers before 2024.10.3 keep a newline-separated string; both forms compare
-    in the server's own shape, so this only sorts. An entry without
-    redirect_uri_type (older releases, entries stored before 2026.5) is an
+    Releases without structured redirect URIs keep a newline-separated string; both
+    forms compare in the server's own shape, so this only sorts. An entry without
+    redirect_uri_type (releases without it, or entries stored before it) is an
     authorization redirect, as the server treats it.
     """
     if isinstance(value, str):

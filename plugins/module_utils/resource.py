@@ -6,7 +6,8 @@
 ObjectModule keeps one object present or absent: find it, build the desired
 fields (validating input and resolving names first, so bad input fails before
 any write), compare normalized values, and write only the keys that differ.
-InfoModule reads.
+ListInfoModule reads. Modules read through self.api (api.py) and never send a
+request themselves: the writes are the base class's.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,21 +16,23 @@ __metaclass__ = type
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.api import PENDING, AuthentikAPI
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import (
-    AuthentikClient,
-    AuthentikError,
-    InputError,
-    connection_argument_spec,
-)
-from ansible_collections.kubeauth.authentik.plugins.module_utils.compare import changed_fields, diff_of, redact
+from .api import PENDING, AuthentikAPI
+from .client import AuthentikClient, connection_argument_spec
+from .compare import changed_fields, diff_of, redact
+from .errors import AuthentikError, InputError
 
 
 class AuthentikModule:
-    """Owns the AnsibleModule, the client and the error handling."""
+    """Owns the AnsibleModule, the client and the error handling.
+
+    Subclasses set argument_spec (the connection options are added), module_kwargs (more AnsibleModule
+    arguments such as mutually_exclusive) and not_blank, and implement validate() and apply().
+    """
 
     argument_spec = {}
     module_kwargs = {}
+    # Options that, when given, must hold more than white space ("name: must not be empty").
+    not_blank = ()
 
     def __init__(self):
         spec = connection_argument_spec()
@@ -41,6 +44,9 @@ class AuthentikModule:
 
     def run(self):
         try:
+            for option in self.not_blank:
+                if self.params[option] is not None and not self.params[option].strip():
+                    raise InputError(option, 'must not be empty')
             self.validate()
             result = self.apply()
         except InputError as exc:
@@ -61,8 +67,8 @@ class AuthentikModule:
 class ObjectModule(AuthentikModule):
     """Keeps one authentik object in the state the user asked for.
 
-    Subclasses set object_key, hidden and normalizers, and implement
-    endpoint(), find(), desired(existing) and, if they like, extra_results(obj).
+    Subclasses set object_key, hidden, normalizers and fields, and implement endpoint(), find() (or
+    matches()), desired(existing) and, if they like, guard(existing), extra_results(obj) and patch_body().
     """
 
     object_key = 'object'
@@ -72,6 +78,8 @@ class ObjectModule(AuthentikModule):
     pending_pk = None
     hidden = frozenset()
     normalizers = {}
+    # Options sent as they are when given: {module option: API field}; copied() gives them.
+    fields = {}
 
     def endpoint(self):
         raise NotImplementedError
@@ -80,10 +88,26 @@ class ObjectModule(AuthentikModule):
         return '%s%s/' % (self.endpoint(), obj[self.detail_key])
 
     def find(self):
+        """The object, or None. The default takes the first of matches() and deletes the others (duplicates)."""
+        found = self.matches() or []
+        self.duplicates = found[1:]
+        return found[0] if found else None
+
+    def matches(self):
+        """For objects the server does not keep unique: every copy of this one, the one to keep first.
+
+        Two runs that create such an object at the same moment leave two; with matches() the module keeps
+        the first and deletes the others, in the run that finds them (reported as duplicates_removed) and
+        right after its own create. Modules whose object is unique override find() instead.
+        """
         raise NotImplementedError
 
     def desired(self, existing):
         raise NotImplementedError
+
+    def copied(self):
+        """{API field: value} of the options in fields that are given."""
+        return dict((field, self.params[option]) for option, field in self.fields.items() if self.params[option] is not None)
 
     def guard(self, existing):
         """Refuse to touch an existing object (raise InputError); runs before any write."""
@@ -95,20 +119,26 @@ class ObjectModule(AuthentikModule):
         """What a PATCH sends: the changed keys (override where the server needs more)."""
         return dict((k, desired[k]) for k in keys)
 
-    def settle(self, created):
-        """After a create: the object to report (override where the server allows duplicates)."""
-        return created
-
     def apply(self):
+        self.duplicates = []
         existing = self.find()
         if existing is not None:
             self.guard(existing)
         if self.params.get('state') == 'absent':
-            return self._absent(existing)
-        desired = self.desired(existing)
-        if existing is None:
-            return self._create(desired)
-        return self._update(existing, desired)
+            result = self._absent(existing)
+        elif existing is None:
+            result = self._create(self.desired(None))
+        else:
+            result = self._update(existing, self.desired(existing))
+        if self.duplicates:
+            if not self.module.check_mode:
+                for duplicate in self.duplicates:
+                    self.client.delete(self.detail(duplicate))
+            if existing is not None or self.params.get('state') != 'absent':
+                result.update(changed=True)
+            if self.params.get('state') != 'absent':
+                result.update(duplicates_removed=len(self.duplicates))
+        return result
 
     def _result(self, changed, obj, before, after, keys):
         result = dict(changed=changed, server_version=self.client.version)
@@ -148,7 +178,13 @@ class ObjectModule(AuthentikModule):
                 raise
             self.guard(existing)
             return self._update(existing, self.desired(existing))
-        return self._result(True, self.settle(created), None, desired, keys)
+        return self._result(True, self._settle(created), None, desired, keys)
+
+    def _settle(self, created):
+        """After a create, where the server allows copies (matches()): the one to keep, as another run may have made one too."""
+        copies_possible = type(self).find is ObjectModule.find
+        kept = self.find() if copies_possible else None
+        return created if kept is None else kept
 
     def _update(self, existing, desired):
         keys = changed_fields(desired, existing, self.normalizers)

@@ -3,9 +3,11 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """What each authentik release supports, derived from its version string.
 
-Pure functions only: the client asks these questions once it knows the server
-version, so modules never branch on versions themselves.  Every boundary below
-comes from the OpenAPI schemas of the releases (see docs/docsite/rst/api_versions.rst).
+RELEASES is the one table of release boundaries: {feature: the first release that has it}.
+ServerFeatures answers from it, and every message that names a release reads the release from
+it (ServerFeatures.release_of), so no other file of the plugins writes a release number.
+To support a new field or grant type, add a row. Every boundary comes from the OpenAPI schemas
+of the releases (see docs/docsite/rst/api_versions.rst).
 """
 
 from __future__ import absolute_import, division, print_function
@@ -15,6 +17,49 @@ __metaclass__ = type
 import re
 
 _VERSION_RE = re.compile(r'^\s*v?(\d+)\.(\d+)(?:\.(\d+))?')
+
+GRANT_TYPE = 'grant_type:'
+
+RELEASES = {
+    # Provider property mappings moved under propertymappings/provider/ (the old path answers POST 405, GET 404).
+    'scope_mappings_under_provider': '2024.8',
+    # redirect_uris as a list of {url, matching_mode}; one URI per line before (see BACKPORTS).
+    'redirect_uris_structured': '2024.10.3',
+    # Optional fields of an OAuth2 provider (PROVIDER_FIELDS).
+    'invalidation_flow': '2024.10',
+    'encryption_key': '2024.10',
+    'refresh_token_threshold': '2025.10',
+    'logout_uri': '2025.10',
+    'logout_method': '2025.10',
+    # Certificate keypairs name their algorithm key_type (private_key_type before, with the same values).
+    'key_type': '2025.12',
+    # The managed email scope mapping says email_verified False (upstream PR #16206).
+    'email_mapping_unverified': '2025.10',
+    # Group.parents, a list (Group.parent, one group, before): core migration 0055, after 2025.10.4's schema.
+    'group_parents': '2025.12',
+    # OAuth2Provider.grant_types; a release without it allows every grant type on every provider.
+    'grant_types': '2026.5',
+    # redirect_uris[].redirect_uri_type: authorization or logout.
+    'redirect_uri_type': '2026.5',
+    # The values grant_types accepts, each from its release.
+    GRANT_TYPE + 'authorization_code': '2026.5',
+    GRANT_TYPE + 'implicit': '2026.5',
+    GRANT_TYPE + 'hybrid': '2026.5',
+    GRANT_TYPE + 'refresh_token': '2026.5',
+    GRANT_TYPE + 'client_credentials': '2026.5',
+    GRANT_TYPE + 'password': '2026.5',
+    GRANT_TYPE + 'urn:ietf:params:oauth:grant-type:device_code': '2026.5',
+    GRANT_TYPE + 'urn:ietf:params:oauth:grant-type:token-exchange': '2026.8',
+}
+
+# Features an older line received in a patch release: {feature: ((first patch release, the line after it), ...)}.
+# The structured redirect URIs were one fix backported to 2024.8.5; 2024.10.0 to 2024.10.2 still took a string.
+BACKPORTS = {
+    'redirect_uris_structured': (('2024.8.5', '2024.10'),),
+}
+
+# The provider fields that a release may lack: a play that gives one fails before anything is written.
+PROVIDER_FIELDS = ('invalidation_flow', 'encryption_key', 'refresh_token_threshold', 'logout_uri', 'logout_method')
 
 
 def parse_version(text):
@@ -26,7 +71,7 @@ def parse_version(text):
 
 
 class ServerFeatures:
-    """Endpoint and field differences between authentik releases."""
+    """What one release has: has(feature) for each row of RELEASES, and the shapes that follow from it."""
 
     def __init__(self, version):
         self.version_string = version
@@ -35,101 +80,45 @@ class ServerFeatures:
     def at_least(self, text):
         return self.version >= parse_version(text)
 
+    def has(self, feature):
+        """Whether this release has feature (a key of RELEASES; KeyError for an unknown one)."""
+        if self.at_least(RELEASES[feature]):
+            return True
+        return any(self.at_least(first) and not self.at_least(before) for first, before in BACKPORTS.get(feature, ()))
+
+    @staticmethod
+    def release_of(feature):
+        """The first release that has feature, for messages ('it arrived in 2026.5')."""
+        return RELEASES[feature]
+
     @property
     def scope_mapping_path(self):
-        # 2024.8 moved provider property mappings under propertymappings/provider/;
-        # the old path answers POST 405 / GET 404 from then on.
-        if self.at_least('2024.8'):
+        if self.has('scope_mappings_under_provider'):
             return 'propertymappings/provider/scope/'
         return 'propertymappings/scope/'
 
     @property
-    def redirect_uris_structured(self):
-        # Lists of {url, matching_mode} arrived in 2024.8.5 and 2024.10.3 (both
-        # backports of one fix); 2024.10.0-2024.10.2 still took a newline string.
-        if self.at_least('2024.10.3'):
-            return True
-        return self.at_least('2024.8.5') and not self.at_least('2024.10')
-
-    @property
-    def invalidation_flow(self):
-        return self.at_least('2024.10')
-
-    @property
-    def encryption_key(self):
-        return self.at_least('2024.10')
-
-    @property
-    def logout(self):
-        """logout_uri and logout_method."""
-        return self.at_least('2025.10')
-
-    @property
-    def refresh_token_threshold(self):
-        return self.at_least('2025.10')
-
-    @property
-    def key_type(self):
-        # Certificate keypairs report key_type (rsa, ec, dsa, ed25519, ed448) from 2025.12.0;
-        # before, private_key_type (named after the private key's class: rsa, ec, ed25519, ...).
-        return self.at_least('2025.12')
-
-    @property
     def keypair_key_type_field(self):
         """The keypair field that names the key algorithm."""
-        return 'key_type' if self.key_type else 'private_key_type'
+        return 'key_type' if self.has('key_type') else 'private_key_type'
 
-    @property
-    def grant_types(self):
-        # OAuth2Provider.grant_types, a list; a release without it allows every grant type.
-        return self.at_least('2026.5')
+    def has_grant_type(self, name):
+        """Whether grant_types accepts the value name on this release."""
+        return self.has(GRANT_TYPE + name)
 
-    @property
-    def redirect_uri_type(self):
-        # redirect_uris[].redirect_uri_type: authorization or logout.
-        return self.at_least('2026.5')
-
-    def grant_type_minimum(self):
-        """Grant type values and the first release that accepts each in grant_types."""
-        minimum = dict((name, '2026.5') for name in (
-            'authorization_code', 'implicit', 'hybrid', 'refresh_token', 'client_credentials', 'password',
-            'urn:ietf:params:oauth:grant-type:device_code'))
-        minimum['urn:ietf:params:oauth:grant-type:token-exchange'] = '2026.8'
-        return minimum
-
-    @property
-    def group_parents_list(self):
-        # Group.parent (one group) became Group.parents (a list) with core migration 0055, which
-        # follows the migrations of late November 2025: schema 2025.10.4 has parent, 2026.2.2 parents.
-        return self.at_least('2025.12')
+    def unsupported_provider_fields(self, fields):
+        """Names among fields that this server release does not know, sorted."""
+        return sorted(f for f in fields if f in PROVIDER_FIELDS and not self.has(f))
 
     def path_hint(self, path):
         """Why this release answers 404/405 on path, when the path is known to be wrong for it; else None."""
         path = path.split('?', 1)[0].lstrip('/')
         if path.startswith('api/v3/'):
             path = path[len('api/v3/'):]
-        if path.startswith('propertymappings/scope/') and self.at_least('2024.8'):
-            return 'scope mappings moved to propertymappings/provider/scope/ in authentik 2024.8'
-        if path.startswith('propertymappings/provider/scope/') and not self.at_least('2024.8'):
-            return 'authentik %s keeps scope mappings at propertymappings/scope/ (the provider/ path arrived in 2024.8)' % self.version_string
+        moved = self.has('scope_mappings_under_provider')
+        if path.startswith('propertymappings/scope/') and moved:
+            return 'scope mappings moved to propertymappings/provider/scope/ in authentik %s' % self.release_of('scope_mappings_under_provider')
+        if path.startswith('propertymappings/provider/scope/') and not moved:
+            return 'authentik %s keeps scope mappings at propertymappings/scope/ (the provider/ path arrived in %s)' % (
+                self.version_string, self.release_of('scope_mappings_under_provider'))
         return None
-
-    @property
-    def email_mapping_verified_by_default(self):
-        # upstream PR #16206: the managed email mapping says False from 2025.10.0.
-        return not self.at_least('2025.10')
-
-    def provider_field_minimum(self):
-        """Optional provider fields and the first release that has them."""
-        return {
-            'invalidation_flow': '2024.10',
-            'encryption_key': '2024.10',
-            'refresh_token_threshold': '2025.10',
-            'logout_uri': '2025.10',
-            'logout_method': '2025.10',
-        }
-
-    def unsupported_provider_fields(self, fields):
-        """Names among fields that this server release does not know."""
-        minimum = self.provider_field_minimum()
-        return sorted(f for f in fields if f in minimum and not self.at_least(minimum[f]))

@@ -129,20 +129,19 @@ server_version:
 import re
 from urllib.parse import urlsplit
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.api import APPLICATIONS
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
-from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ObjectModule
+from ..module_utils.api import APPLICATIONS
+from ..module_utils.errors import InputError
+from ..module_utils.resource import ObjectModule
 
 SLUG = re.compile(r'^[-a-zA-Z0-9_]{1,50}$')
-# module option -> API field
-FIELDS = dict(name='name', launch_url='meta_launch_url', group='group', description='meta_description',
-              publisher='meta_publisher', open_in_new_tab='open_in_new_tab', policy_engine_mode='policy_engine_mode')
 
 
 class ApplicationModule(ObjectModule):
     object_key = 'application'
     detail_key = 'slug'
     pending_pk = ('application', 'slug')
+    fields = dict(slug='slug', name='name', launch_url='meta_launch_url', group='group', description='meta_description',
+                  publisher='meta_publisher', open_in_new_tab='open_in_new_tab', policy_engine_mode='policy_engine_mode')
     argument_spec = dict(
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         slug=dict(type='str', required=True),
@@ -167,14 +166,13 @@ class ApplicationModule(ObjectModule):
             raise InputError('launch_url', '%r is not an absolute URL (scheme://...); use blank://blank for none' % url)
 
     def find(self):
-        return self.client.get('%s%s/' % (APPLICATIONS, self.params['slug']), missing_ok=True)
+        return self.api.application(self.params['slug'])
 
     def desired(self, existing):
         params = self.params
         if existing is None and not params['name']:
             raise InputError('name', 'required to create application %r' % params['slug'])
-        want = dict(slug=params['slug'])
-        want.update((field, params[option]) for option, field in FIELDS.items() if params[option] is not None)
+        want = self.copied()
         current = (existing or {}).get('provider_obj') or {}
         if params['provider'] and current.get('name') == params['provider']:
             # Already on this provider (names are unique): nothing to look up.

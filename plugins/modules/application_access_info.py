@@ -102,9 +102,8 @@ server_version:
   sample: 2025.10.4
 '''
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.api import APPLICATIONS, BINDINGS
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
-from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import AuthentikModule
+from ..module_utils.errors import InputError
+from ..module_utils.resource import AuthentikModule
 
 
 class ApplicationAccessInfo(AuthentikModule):
@@ -115,16 +114,16 @@ class ApplicationAccessInfo(AuthentikModule):
 
     def apply(self):
         slug = self.params['application']
-        application = self.client.get('%s%s/' % (APPLICATIONS, slug), missing_ok=True)
+        application = self.api.application(slug)
         if application is None:
             raise InputError('application', 'no application with slug %r' % (slug,))
         user = self.api.user_by_username(self.params['username'], 'username')
-        access = self.client.get('%s%s/check_access/' % (APPLICATIONS, slug), params={'for_user': user['pk']})
-        bindings = [b for b in self.client.list(BINDINGS, params={'target': application['pk']}) if b.get('enabled', True)]
+        access = self.api.check_access(slug, user['pk'])
+        bindings = [b for b in self.api.bindings(application['pk']) if b.get('enabled', True)]
         admitted = [b for b in bindings if not b.get('negate')]
         return dict(
             changed=False,
-            server_version=self.client.version,
+            server_version=self.api.version,
             allowed=bool(access.get('passing')),
             messages=list(access.get('messages') or []),
             policy_engine_mode=application.get('policy_engine_mode'),

@@ -71,8 +71,8 @@ server_version:
   sample: 2025.10.4
 '''
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.api import KEYPAIRS
-from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ListInfoModule
+from ..module_utils.api import KEYPAIRS
+from ..module_utils.resource import ListInfoModule
 
 # Anything that holds or fetches a private key stays on the server.
 PRIVATE_FIELDS = frozenset(['key_data', 'private_key_download_url'])
@@ -91,7 +91,7 @@ class CertificateKeypairInfo(ListInfoModule):
 
     def shown(self, item):
         shown = dict((k, v) for k, v in item.items() if k not in PRIVATE_FIELDS)
-        # One field name across releases (private_key_type before 2025.12).
+        # One field name across releases (older ones call it private_key_type).
         shown['key_type'] = self.api.keypair_key_type(item)
         return shown
 

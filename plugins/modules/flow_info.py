@@ -64,8 +64,8 @@ server_version:
   sample: 2025.10.4
 '''
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.api import FLOWS
-from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ListInfoModule
+from ..module_utils.api import FLOWS
+from ..module_utils.resource import ListInfoModule
 
 
 class FlowInfo(ListInfoModule):

@@ -129,10 +129,10 @@ server_version:
   sample: 2025.10.4
 '''
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.api import GROUPS
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
-from ansible_collections.kubeauth.authentik.plugins.module_utils.compare import sorted_list
-from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ObjectModule
+from ..module_utils.api import GROUPS
+from ..module_utils.compare import sorted_list
+from ..module_utils.errors import InputError
+from ..module_utils.resource import ObjectModule
 
 SUPERUSER_CONSEQUENCE = 'every member of a superuser group is an authentik superuser'
 
@@ -140,6 +140,8 @@ SUPERUSER_CONSEQUENCE = 'every member of a superuser group is an authentik super
 class GroupModule(ObjectModule):
     object_key = 'group'
     normalizers = dict(users=sorted_list, parents=sorted_list)
+    fields = dict(name='name', is_superuser='is_superuser', attributes='attributes')
+    not_blank = ('name',)
     argument_spec = dict(
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         name=dict(type='str', required=True),
@@ -156,8 +158,6 @@ class GroupModule(ObjectModule):
 
     def validate(self):
         params = self.params
-        if not params['name'].strip():
-            raise InputError('name', 'must not be empty')
         if params['state'] == 'absent':
             return
         if params['is_superuser'] and not params['allow_superuser']:
@@ -174,10 +174,7 @@ class GroupModule(ObjectModule):
 
     def desired(self, existing):
         params = self.params
-        want = dict(name=params['name'])
-        for key in ('is_superuser', 'attributes'):
-            if params[key] is not None:
-                want[key] = params[key]
+        want = self.copied()
         if params['parents'] is not None:
             want['parents'] = [self.api.group_by_name(name, 'parents')['pk'] for name in params['parents']]
         if params['users'] is not None:

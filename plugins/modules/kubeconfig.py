@@ -102,7 +102,7 @@ contexts:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.files import dump_yaml, read_text, require_yaml, write_atomic, yaml
+from ..module_utils.files import dump_yaml, read_text, require_yaml, write_atomic, yaml
 
 SECTIONS = ('clusters', 'users', 'contexts')
 

@@ -22,8 +22,8 @@ description:
     checked as a name would be (the flow's designation, the keypair's private key and key type) before anything is
     written. A value that is not found as an id is looked up as a name.
   - Only the fields given are managed; a second run with the same options sends no write.
-  - A signing key is required, because without one authentik serves an empty JWKS (C({})) and signs
-    tokens with HS256, which kube-apiserver cannot verify.
+  - A signing key is required (see
+    R(Empty JWKS or HS256 tokens,ansible_collections.kubeauth.authentik.docsite.troubleshooting.empty_jwks) for why).
 author:
   - kubeauth maintainers (@kubeauth)
 extends_documentation_fragment:
@@ -290,28 +290,24 @@ server_version:
 
 import re
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils._references import ProviderReferences
-from ansible_collections.kubeauth.authentik.plugins.module_utils.api import PROVIDERS
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
-from ansible_collections.kubeauth.authentik.plugins.module_utils.compare import (
-    duration,
-    duration_seconds,
-    redirect_uri_list,
-    sorted_list,
-)
-from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ObjectModule
+from ..module_utils._references import ProviderReferences
+from ..module_utils.api import PROVIDERS
+from ..module_utils.compare import duration, duration_seconds, redirect_uri_list, sorted_list
+from ..module_utils.errors import NO_SIGNING_KEY, InputError
+from ..module_utils.resource import ObjectModule
 
 GRANT_TYPES = ['authorization_code', 'implicit', 'hybrid', 'refresh_token', 'client_credentials', 'password',
                'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange']
 DURATIONS = ('access_code_validity', 'access_token_validity', 'refresh_token_validity', 'refresh_token_threshold')
-# Options copied to the server as they are.
-PLAIN = ('client_type', 'client_id', 'client_secret', 'sub_mode', 'include_claims_in_id_token', 'issuer_mode',
-         'logout_uri', 'logout_method', 'grant_types') + DURATIONS
+# Options copied to the server as they are (grant_types without repeats).
+PLAIN = ('name', 'client_type', 'client_id', 'client_secret', 'sub_mode', 'include_claims_in_id_token', 'issuer_mode',
+         'logout_uri', 'logout_method') + DURATIONS
 
 
 class OAuth2ProviderModule(ObjectModule):
     object_key = 'provider'
     hidden = frozenset(['client_secret'])
+    fields = dict((option, option) for option in PLAIN)
     normalizers = dict(
         property_mappings=sorted_list,
         grant_types=sorted_list,
@@ -357,9 +353,8 @@ class OAuth2ProviderModule(ObjectModule):
         if params['client_secret'] is not None and params['client_type'] == 'public':
             raise InputError('client_secret', 'a public client has no secret to set; drop client_secret or use client_type=confidential')
         if not params['signing_key']:
-            raise InputError('signing_key', 'required with state=present: without a signing key authentik serves an empty JWKS ({}) '
-                                            'and signs tokens with HS256, which kube-apiserver cannot verify. '
-                                            'Use e.g. signing_key: "authentik Self-signed Certificate"')
+            raise InputError('signing_key', 'required with state=present: %s. Use e.g. signing_key: "authentik Self-signed '
+                                            'Certificate"' % NO_SIGNING_KEY)
         for index, item in enumerate(params['redirect_uris'] or []):
             option = 'redirect_uris[%d].url' % index
             if not item['url'].strip():
@@ -385,8 +380,7 @@ class OAuth2ProviderModule(ObjectModule):
 
     def desired(self, existing):
         params = self.params
-        want = dict(name=params['name'])
-        want.update((key, params[key]) for key in PLAIN if params[key] is not None)
+        want = self.copied()
         if params['grant_types']:
             want['grant_types'] = list(dict.fromkeys(params['grant_types']))
         want.update(ProviderReferences(self.api, existing).desired(params, creating=existing is None))

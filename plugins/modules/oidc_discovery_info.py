@@ -104,22 +104,12 @@ algorithms:
 
 from ansible.module_utils.basic import AnsibleModule, missing_required_lib
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import (
-    REQUESTS_IMPORT_ERROR,
-    AuthentikClient,
-    AuthentikError,
-    requests,
-)
+from ..module_utils.errors import NO_SIGNING_KEY, InputError, see
+from ..module_utils.oidc import MISSING_REQUESTS, oidc_documents
 
-EMPTY_JWKS = ('the JWKS at %s has no keys: the authentik provider has no signing key, so tokens are signed with HS256 and '
-              'kube-apiserver cannot verify them. Fix: set signing_key on kubeauth.authentik.oauth2_provider '
-              '(for example "authentik Self-signed Certificate"). See \'Empty JWKS or HS256 tokens\' in the '
-              'troubleshooting guide (docs/docsite/rst/troubleshooting.rst).')
-
-
-def discovery_url_of(issuer):
-    """kube-apiserver's rule: the issuer without its trailing slash, plus the well-known path."""
-    return issuer.rstrip('/') + '/.well-known/openid-configuration'
+EMPTY_JWKS = ('the JWKS at %%s has no keys: %s. Fix: set signing_key on '
+              'kubeauth.authentik.oauth2_provider (for example "authentik Self-signed Certificate"). %s'
+              % (NO_SIGNING_KEY, see('Empty JWKS or HS256 tokens')))
 
 
 def inspect(issuer, discovery, jwks):
@@ -145,20 +135,14 @@ def main():
         ),
         supports_check_mode=True,
     )
-    if requests is None:
-        module.fail_json(msg=missing_required_lib('requests'), exception=REQUESTS_IMPORT_ERROR)
+    if MISSING_REQUESTS:
+        module.fail_json(msg=missing_required_lib('requests'), exception=MISSING_REQUESTS)
     issuer = module.params['issuer']
-    url = discovery_url_of(issuer)
     try:
-        client = AuthentikClient(issuer, None, validate_certs=module.params['validate_certs'],
-                                 ca_path=module.params['ca_path'], timeout=module.params['timeout'])
-        discovery = client.get(url)
-        if not isinstance(discovery, dict) or 'jwks_uri' not in discovery:
-            module.fail_json(msg='%s is not an OpenID discovery document (no jwks_uri); is the issuer %r right? authentik\'s is '
-                                 'https://HOST/application/o/<application slug>/' % (url, issuer), option='issuer')
-        jwks = client.get(discovery['jwks_uri'])
-    except AuthentikError as exc:
-        module.fail_json(msg='issuer: cannot read the discovery document of %r: %s' % (issuer, exc), option='issuer')
+        url, discovery, jwks = oidc_documents(issuer, validate_certs=module.params['validate_certs'],
+                                              ca_path=module.params['ca_path'], timeout=module.params['timeout'])
+    except InputError as exc:
+        module.fail_json(msg=str(exc), option=exc.option)
     result = dict(changed=False, discovery_url=url, discovery=discovery, jwks_url=discovery['jwks_uri'], jwks=jwks)
     result.update(inspect(issuer, discovery, jwks))
     if module.params['fail_on_empty_jwks'] and not result['key_count']:

@@ -145,18 +145,15 @@ server_version:
   sample: 2025.10.4
 '''
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.api import BINDINGS, is_id, is_pending
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
-from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ObjectModule
-
-# subject option -> (binding field, nested object field, name key in it)
-SUBJECTS = dict(group=('group', 'group_obj', 'name'), user=('user', 'user_obj', 'username'), policy=('policy', 'policy_obj', 'name'))
-# module option -> binding field
-SETTINGS = dict(order='order', negate='negate', enabled='enabled', policy_timeout='timeout', failure_result='failure_result')
+from ..module_utils.api import BINDING_SUBJECTS, BINDINGS
+from ..module_utils.errors import InputError
+from ..module_utils.resource import ObjectModule
 
 
 class PolicyBindingModule(ObjectModule):
     object_key = 'binding'
+    not_blank = tuple(BINDING_SUBJECTS)
+    fields = dict(order='order', negate='negate', enabled='enabled', policy_timeout='timeout', failure_result='failure_result')
     argument_spec = dict(
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         application=dict(type='str'),
@@ -175,95 +172,36 @@ class PolicyBindingModule(ObjectModule):
 
     def __init__(self):
         super(PolicyBindingModule, self).__init__()
-        self.subject = [key for key in SUBJECTS if self.params[key] is not None][0]
-        self._target = None
-        self.extras = []
+        # The binding field of the subject is named as its option: group, user or policy.
+        self.subject = [key for key in BINDING_SUBJECTS if self.params[key] is not None][0]
 
     def endpoint(self):
         return BINDINGS
 
     def validate(self):
-        if not self.params[self.subject].strip():
-            raise InputError(self.subject, 'must not be empty')
-        target = self.params['target']
-        if target is not None and not (is_id(target) or is_pending(target)):
-            raise InputError('target', '%r is not an id; give the pk of the application (a UUID, as the application module '
-                                       'returns it), or its slug as application' % (target,))
         if self.params['policy_timeout'] is not None and self.params['policy_timeout'] < 0:
             raise InputError('policy_timeout', 'must be 0 or more seconds')
         if self.params['order'] is not None and not -2 ** 31 <= self.params['order'] < 2 ** 31:
             raise InputError('order', 'must fit in 32 bits (-2147483648 to 2147483647)')
 
     def target(self):
-        if self._target is None and self.params['target'] is not None:
-            target = self.params['target']
-            self._target = dict(pk=self.api.passed_pending('target', target) if is_pending(target) else target.lower())
-        elif self._target is None:
-            self._target = self.api.application_by_slug(self.params['application'], 'application')
-        return self._target
+        return self.api.application_pk(slug=self.params['application'], pk=self.params['target'])
 
     def matches(self):
-        """Bindings of the application to this subject, oldest id first; found by name, so no subject lookup."""
-        target = self.target()['pk']
-        if is_pending(target):
-            return []
-        field, nested, key = SUBJECTS[self.subject]
-        found = [b for b in self.client.list(BINDINGS, params={'target': target})
-                 if b.get(field) and (b.get(nested) or {}).get(key) == self.params[self.subject]]
-        return sorted(found, key=lambda b: str(b['pk']))
-
-    def find(self):
-        found = self.matches()
-        self.extras = found[1:]
-        return found[0] if found else None
+        """The bindings of the application to this subject, found by the subject's name (no lookup of it)."""
+        return self.api.bindings(self.target(), self.subject, self.params[self.subject])
 
     def desired(self, existing):
-        field = SUBJECTS[self.subject][0]
-        want = dict(target=self.target()['pk'])
-        if existing is not None:
-            want[field] = existing[field]
-        elif self.subject == 'group':
-            want[field] = self.api.group_by_name(self.params['group'], 'group')['pk']
-        elif self.subject == 'user':
-            want[field] = self.api.user_by_username(self.params['user'], 'user')['pk']
-        else:
-            want[field] = self.api.policy_by_name(self.params['policy'], 'policy')['pk']
-        want.update((field, self.params[option]) for option, field in SETTINGS.items() if self.params[option] is not None)
+        subject = existing[self.subject] if existing else self.api.subject_pk(self.subject, self.params[self.subject])
+        want = dict(self.copied(), target=self.target(), **{self.subject: subject})
         if existing is None:
             want.setdefault('order', 0)
         return want
 
     def patch_body(self, desired, keys):
         # authentik validates a binding from the request alone: every PATCH repeats the target and the subject.
-        field = SUBJECTS[self.subject][0]
-        body = dict((k, desired[k]) for k in keys)
-        body.update(target=desired['target'], **{field: desired[field]})
-        return body
-
-    def settle(self, created):
-        """Two runs may each have created the binding: keep the lowest id, delete the rest."""
-        found = self.matches()
-        if not found:
-            return created
-        self.extras = found[1:]
-        return found[0]
-
-    def apply(self):
-        result = super(PolicyBindingModule, self).apply()
-        extras = self.extras if self.params['state'] == 'present' else []
-        if extras:
-            if not self.module.check_mode:
-                for extra in extras:
-                    self.client.delete(self.detail(extra))
-            result.update(changed=True, duplicates_removed=len(extras))
-        return result
-
-    def _absent(self, existing):
-        result = super(PolicyBindingModule, self)._absent(existing)
-        if existing is not None and self.extras and not self.module.check_mode:
-            for extra in self.extras:
-                self.client.delete(self.detail(extra))
-        return result
+        body = super(PolicyBindingModule, self).patch_body(desired, keys)
+        return dict(body, target=desired['target'], **{self.subject: desired[self.subject]})
 
 
 def main():

@@ -98,9 +98,9 @@ server_version:
   sample: 2025.10.4
 '''
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
-from ansible_collections.kubeauth.authentik.plugins.module_utils.compare import text_block
-from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ObjectModule
+from ..module_utils.compare import text_block
+from ..module_utils.errors import InputError
+from ..module_utils.resource import ObjectModule
 
 
 def check_expression(expression):
@@ -117,6 +117,7 @@ class ScopeMappingModule(ObjectModule):
     object_key = 'scope_mapping'
     pending_pk = ('scope mapping', 'name')
     normalizers = dict(expression=text_block)
+    fields = dict(name='name', scope_name='scope_name', expression='expression', description='description')
     argument_spec = dict(
         state=dict(type='str', choices=['present', 'absent'], default='present'),
         name=dict(type='str', required=True),
@@ -151,9 +152,7 @@ class ScopeMappingModule(ObjectModule):
             for option in ('scope_name', 'expression'):
                 if params[option] is None:
                     raise InputError(option, 'required to create scope mapping %r' % params['name'])
-        want = dict(name=params['name'])
-        want.update((key, params[key]) for key in ('scope_name', 'expression', 'description') if params[key] is not None)
-        return want
+        return self.copied()
 
 
 def main():

@@ -70,7 +70,7 @@ server_version:
   sample: 2025.10.4
 '''
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ListInfoModule
+from ..module_utils.resource import ListInfoModule
 
 
 class ScopeMappingInfo(ListInfoModule):

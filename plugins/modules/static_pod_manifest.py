@@ -126,8 +126,8 @@ changed_flags:
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.files import dump_yaml, read_text, require_yaml, write_atomic, yaml
-from ansible_collections.kubeauth.authentik.plugins.module_utils.manifest import ManifestError, edited, find_container, flags_of
+from ..module_utils.files import dump_yaml, read_text, require_yaml, write_atomic, yaml
+from ..module_utils.manifest import ManifestError, edited, find_container, flags_of
 
 
 def main():

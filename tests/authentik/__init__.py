@@ -1,6 +1,6 @@
 """Real authentik servers for the tests, built from the release sources in shared/authentik/src.
 
-CLI: python3 tests/authentik/server.py --version 2025.10.4 {build|up|down|status|env}
+CLI (from tests/): python3 -m authentik.server --version 2025.10.4 {build|up|down|status|env}
 For the test tiers: facts(version) of a server that is up, and AccessLog to count what it received.
 """
 
@@ -18,5 +18,5 @@ def facts(version):
         with open(path, encoding='utf-8') as handle:
             return json.load(handle)
     except OSError as exc:
-        raise RuntimeError('authentik %s is not up (%s): python3 tests/authentik/server.py --version %s up'
+        raise RuntimeError('authentik %s is not up (%s): cd tests && python3 -m authentik.server --version %s up'
                            % (version, exc, version)) from exc

@@ -1,6 +1,6 @@
 """A real authentik of one release, built from shared/authentik/src: build, up, down, status, env.
 
-Usage: python3 tests/authentik/server.py --version 2025.10.4 {build|up|down|status|env} [--force]
+Usage (from tests/, or with tests/ on PYTHONPATH): python3 -m authentik.server --version 2025.10.4 {build|up|down|status|env} [--force]
 
 build   source, Python (pyenv, or a Debian testing root), dependencies per uv.lock, nginx, and a
         migrated database with the default blueprints applied; each cached while its inputs hold
@@ -20,13 +20,10 @@ import subprocess
 import sys
 import time
 
-if not __package__:
-    sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-from authentik import debian_root, deps, front, postgres, procs  # noqa: E402  pylint: disable=wrong-import-position
-from authentik.instance import SERVICES, Instance  # noqa: E402  pylint: disable=wrong-import-position
-from authentik.layout import Release, digest  # noqa: E402  pylint: disable=wrong-import-position
-from authentik.steps import StepError, run, say, step  # noqa: E402  pylint: disable=wrong-import-position
+from authentik import debian_root, deps, front, postgres, procs
+from authentik.instance import SERVICES, Instance
+from authentik.layout import Release, digest
+from authentik.steps import StepError, run, say, step
 
 TEMPLATE_REVISION = '2'  # bump when what the bootstrap blueprint reads changes (instance.app_env)
 # lxml and xmlsec are built from source against the system libxml2; gssapi, psycopg-c need krb5, libpq.
@@ -199,7 +196,7 @@ def main(argv=None):
         elif args.command == 'status':
             print(json.dumps(status(release), indent=1))
         elif not is_up(release):
-            print('authentik %s is not up: python3 tests/authentik/server.py --version %s up' % (release.version, release.version),
+            print('authentik %s is not up: cd tests && python3 -m authentik.server --version %s up' % (release.version, release.version),
                   file=sys.stderr)
             return 1
         else:

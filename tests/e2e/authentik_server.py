@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """The authentik the local stack talks to: the stand-in (default), or with
 KUBEAUTH_E2E_AUTHENTIK=real:<version> the real authentik of that release that
-`python3 tests/authentik/server.py --version <version> up` started (it outlives the stack).
+`cd tests && python3 -m authentik.server --version <version> up` started (it outlives the stack).
 
 Both answer the same questions from what the server received: the API writes since a mark
 (the stand-in's request log, the real server's TLS front access log) and the requests the

@@ -4,7 +4,7 @@
 
 Used by the end-to-end tests and by the README's main job:
 
-    python3 tests/e2e/stack.py demo       # node up, stand-in, site.yml twice, verify.yml, kubectl auth whoami
+    cd tests && python3 -m e2e.stack demo   # node up, stand-in, site.yml twice, verify.yml, kubectl auth whoami
 
 Everything the playbooks need is written into one state directory: the inventory
 (with the node's paths from tests/node/node.py env), the test user's app password
@@ -23,12 +23,11 @@ import subprocess
 import sys
 import time
 
+from e2e import authentik_server, kubelogin
+from e2e.authentik_user import API, ensure_user
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(os.path.dirname(HERE))
-sys.path.insert(0, os.path.dirname(HERE))
-
-from e2e import authentik_server, kubelogin  # noqa: E402
-from e2e.authentik_user import API, ensure_user  # noqa: E402
 
 NODE = os.path.join(ROOT, 'tests', 'node', 'node.py')
 TEST_USER = dict(username='k8s-e2e', email='k8s-e2e@example.com', group='k8s-admins')

@@ -3,7 +3,7 @@
 """Integration tier: every module through ansible-playbook against an authentik server.
 
 With KUBEAUTH_AUTHENTIK_REAL=<version> the tests run against the real authentik of
-that release that `tests/authentik/server.py --version <version> up` started; with
+that release that `python3 -m authentik.server --version <version> up` (from tests/) started; with
 AUTHENTIK_URL and AUTHENTIK_TOKEN set (and AUTHENTIK_CA_PATH if its CA is private)
 against that server; otherwise each test module starts the stand-in once per
 emulated release.

@@ -82,7 +82,7 @@ def test_info_by_managed_id_name_and_scope(authentik, run_module):
                                                                 'goauthentik.io/providers/oauth2/scope-profile']))
     assert sorted(m['scope_name'] for m in by_managed['scope_mappings']) == ['email', 'profile']
     email = [m for m in by_managed['scope_mappings'] if m['scope_name'] == 'email'][0]
-    # The release's blueprint decides: False from 2025.10 (seed gotcha 2), True before.
+    # The release's blueprint decides: False from 2025.10 (upstream PR #16206), True before.
     expected = 'False' if authentik.version_tuple >= (2025, 10) else 'True'
     assert '"email_verified": %s' % expected in email['expression']
 

@@ -1,4 +1,4 @@
-"""Faults around the apiserver_oidc role on the real test node (issue 4).
+"""Faults around the apiserver_oidc role on the real test node.
 
 Each test runs the role through ansible-playbook against tests/node/node.py's node, injects one fault, and
 ends with a ready apiserver and its manifest in place: the pre-run one, byte for byte, when the role failed.

@@ -1,4 +1,4 @@
-"""The real single-node control plane, and the static-pod manifest full cycle of seed gotcha 6.
+"""The real single-node control plane, and the full cycle a static-pod manifest change needs before kube-apiserver runs it.
 
 Run: python3 -m pytest -m node tests/node -v   (as root; the first run builds the binaries)
 """

@@ -18,8 +18,8 @@ def teardown(jobs, root, run_dir, env, say):
         version = job.name[len('authentik-'):]
         if not job.name.startswith('authentik-') or os.path.exists(os.path.join(run_dir, job.name + '.was-up')):
             continue
-        result = subprocess.run([sys.executable, os.path.join(root, 'tests', 'authentik', 'server.py'), '--version', version,
-                                 'down'], env=env, capture_output=True, text=True, check=False)
+        result = subprocess.run([sys.executable, '-m', 'authentik.server', '--version', version, 'down'],
+                                cwd=os.path.join(root, 'tests'), env=env, capture_output=True, text=True, check=False)
         say('authentik %s down%s' % (version, '' if result.returncode == 0 else ': FAILED\n' + result.stdout + result.stderr))
         ok = ok and result.returncode == 0
     return ok

@@ -1,7 +1,7 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
 """Tests that need a real authentik: KUBEAUTH_AUTHENTIK_REAL=<version>, the server that
-`python3 tests/authentik/server.py --version <version> up` started (tests/run.sh stage real does both)."""
+`cd tests && python3 -m authentik.server --version <version> up` started (tests/run.sh stage real does both)."""
 
 from __future__ import absolute_import, division, print_function
 
@@ -22,7 +22,7 @@ def real():
     version = os.environ.get('KUBEAUTH_AUTHENTIK_REAL')
     if not version:
         pytest.fail('tests/real needs a real authentik: KUBEAUTH_AUTHENTIK_REAL=<version> with '
-                    '`python3 tests/authentik/server.py --version <version> up` (bash tests/run.sh real does both)')
+                    '`cd tests && python3 -m authentik.server --version <version> up` (bash tests/run.sh real does both)')
     return types.SimpleNamespace(**real_tool.facts(version))
 
 

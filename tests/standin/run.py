@@ -1,6 +1,6 @@
 """Run a stand-in in the foreground until SIGTERM/SIGINT.
 
-    python3 tests/standin/run.py --version 2025.10.4 --state-dir DIR [--port N] [--bind 127.0.0.1]
+    cd tests && python3 -m standin.run --version 2025.10.4 --state-dir DIR [--port N] [--bind 127.0.0.1]
 
 Writes DIR/standin.json {url, token, ca_path, version, pid} once listening and removes it on exit.
 """
@@ -12,12 +12,8 @@ import sys
 import threading
 from pathlib import Path
 
-# Run as a script, Python puts this directory first on sys.path; import the package from tests/.
-sys.path[0] = str(Path(__file__).resolve().parent.parent)
-
-# pylint: disable=wrong-import-position  # these imports need the sys.path fix above
-from standin.launcher import STATE_FILE, start, write_state  # noqa: E402
-from standin.versions import DEFAULT_VERSION, VERSIONS  # noqa: E402
+from standin.launcher import STATE_FILE, start, write_state
+from standin.versions import DEFAULT_VERSION, VERSIONS
 
 
 def parse_args(argv=None) -> argparse.Namespace:

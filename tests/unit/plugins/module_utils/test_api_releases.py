@@ -13,7 +13,7 @@ __metaclass__ = type
 import pytest
 
 from ansible_collections.kubeauth.authentik.plugins.module_utils.api import AuthentikAPI
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
+from ansible_collections.kubeauth.authentik.plugins.module_utils.errors import InputError
 from ansible_collections.kubeauth.authentik.plugins.module_utils.compare import changed_fields, redirect_uri_list, sorted_list
 from ansible_collections.kubeauth.authentik.plugins.module_utils.versions import ServerFeatures
 

@@ -16,10 +16,10 @@ import responses
 from ansible_collections.kubeauth.authentik.plugins.module_utils.client import (
     AmbiguousWriteError,
     AuthentikClient,
-    AuthentikError,
     base_url,
     format_error_body,
 )
+from ansible_collections.kubeauth.authentik.plugins.module_utils.errors import AuthentikError
 
 BASE = 'https://ak.example.test'
 API = BASE + '/api/v3/'

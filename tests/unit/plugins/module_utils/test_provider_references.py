@@ -10,7 +10,7 @@ import pytest
 
 from ansible_collections.kubeauth.authentik.plugins.module_utils._references import ProviderReferences
 from ansible_collections.kubeauth.authentik.plugins.module_utils.api import PENDING, AuthentikAPI, is_id, is_pending
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
+from ansible_collections.kubeauth.authentik.plugins.module_utils.errors import InputError
 from ansible_collections.kubeauth.authentik.plugins.module_utils.versions import ServerFeatures
 
 FLOW = '0b8bd5c7-57a5-4c6b-8e1c-6a37d0f3f7a1'

@@ -8,7 +8,7 @@ __metaclass__ = type
 
 import pytest
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.versions import ServerFeatures, parse_version
+from ansible_collections.kubeauth.authentik.plugins.module_utils.versions import GRANT_TYPE, RELEASES, ServerFeatures, parse_version
 
 
 @pytest.mark.parametrize('text,expected', [
@@ -50,7 +50,7 @@ def test_scope_mapping_path(version, path):
     ('2025.10.4', True),
 ])
 def test_redirect_uris_shape(version, structured):
-    assert ServerFeatures(version).redirect_uris_structured is structured
+    assert ServerFeatures(version).has('redirect_uris_structured') is structured
 
 
 # key_type from authentik-client 2025.12.0, grant_types and redirect_uri_type from 2026.5.0
@@ -68,11 +68,12 @@ def test_redirect_uris_shape(version, structured):
 ])
 def test_field_availability(version, invalidation, logout, key_type, grant_types):
     features = ServerFeatures(version)
-    assert features.invalidation_flow is invalidation
-    assert features.logout is logout
-    assert features.key_type is key_type
-    assert features.grant_types is grant_types
-    assert features.redirect_uri_type is grant_types
+    assert features.has('invalidation_flow') is invalidation
+    assert features.has('logout_uri') is logout and features.has('logout_method') is logout
+    assert features.has('key_type') is key_type
+    assert features.keypair_key_type_field == ('key_type' if key_type else 'private_key_type')
+    assert features.has('grant_types') is grant_types
+    assert features.has('redirect_uri_type') is grant_types
 
 
 def test_unsupported_provider_fields_lists_only_newer_fields():
@@ -84,15 +85,10 @@ def test_unsupported_provider_fields_lists_only_newer_fields():
     assert ServerFeatures('2025.10.4').unsupported_provider_fields(['grant_types']) == []
 
 
-@pytest.mark.parametrize('version,verified', [('2024.10.5', True), ('2025.8.3', True), ('2025.10.0', False), ('2025.10.4', False)])
-def test_default_email_mapping_verified(version, verified):
-    assert ServerFeatures(version).email_mapping_verified_by_default is verified
-
-
 @pytest.mark.parametrize('version,parents', [('2024.8.4', False), ('2025.10.4', False), ('2025.12.0', True), ('2026.2.2', True)])
 def test_group_parents_list(version, parents):
     # Schema 2025.10.4: Group.parent; schema 2026.2.2: Group.parents (a list).
-    assert ServerFeatures(version).group_parents_list is parents
+    assert ServerFeatures(version).has('group_parents') is parents
 
 
 @pytest.mark.parametrize('version,path,moved', [
@@ -104,3 +100,21 @@ def test_group_parents_list(version, parents):
 ])
 def test_path_hint_only_for_paths_known_to_be_wrong(version, path, moved):
     assert (ServerFeatures(version).path_hint(path) is not None) is moved
+
+
+def test_an_unknown_feature_is_an_error_not_a_no():
+    with pytest.raises(KeyError):
+        ServerFeatures('2026.8.5').has('no_such_feature')
+
+
+@pytest.mark.parametrize('grant_type,first', [('authorization_code', '2026.5'), ('urn:ietf:params:oauth:grant-type:device_code', '2026.5'),
+                                              ('urn:ietf:params:oauth:grant-type:token-exchange', '2026.8')])
+def test_grant_types_each_from_its_release(grant_type, first):
+    assert ServerFeatures.release_of(GRANT_TYPE + grant_type) == first
+    assert ServerFeatures(first + '.0').has_grant_type(grant_type)
+    assert not ServerFeatures('2026.2.2').has_grant_type(grant_type)
+
+
+def test_every_release_in_the_table_parses():
+    for feature, release in RELEASES.items():
+        assert parse_version(release), feature
