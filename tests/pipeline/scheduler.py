@@ -158,6 +158,9 @@ class Scheduler:
         return self.results
 
     def stop_all(self):
+        now = time.monotonic()
+        for name, run in self.running.items():
+            self.results[name] = (False, now - run.started, run.started - self.t0, 'stopped')
         for run in self.running.values():
             try:
                 os.killpg(run.process.pid, signal.SIGTERM)
