@@ -75,6 +75,13 @@ options:
       - Where the previous content is kept when the file changes; the directory of O(path) when not given.
       - Keep it out of a directory that a program loads every file of (the kubelet's manifests directory).
     type: path
+  record:
+    description:
+      - A file (JSON) where the module notes the issuers of O(authenticators) it put in. An issuer noted there by an
+        earlier run and no longer in O(authenticators) is removed, so that a changed issuer URL replaces the old entry
+        instead of leaving it trusted; entries the module did not put in are never removed this way.
+      - Not written in check mode. Keep it outside the directory kube-apiserver reads.
+    type: path
   keep_inode:
     description:
       - Write the new content into the existing file instead of replacing it, keeping its inode.
@@ -155,6 +162,7 @@ diff:
 
 import datetime
 import hashlib
+import json
 import os
 import shutil
 
@@ -200,6 +208,20 @@ def write_in_place(path, text):
     os.chmod(path, 0o600)
 
 
+def read_record(module, path):
+    """Issuer URLs an earlier run noted, [] without a record."""
+    text = read_text(path) if path else None
+    if text is None:
+        return []
+    try:
+        issuers = json.loads(text)
+    except ValueError:
+        issuers = None
+    if not isinstance(issuers, list) or not all(isinstance(i, str) for i in issuers):
+        module.fail_json(msg='record: %s is not a JSON list of issuer URLs; remove it (the entries it named then stay in the file)' % path)
+    return issuers
+
+
 def main():
     module = AnsibleModule(
         argument_spec=dict(
@@ -211,6 +233,7 @@ def main():
                              choices=['apiserver.config.k8s.io/v1alpha1', 'apiserver.config.k8s.io/v1beta1',
                                       'apiserver.config.k8s.io/v1']),
             backup_dir=dict(type='path'),
+            record=dict(type='path'),
             keep_inode=dict(type='bool', default=False),
         ),
         supports_check_mode=True,
@@ -229,12 +252,22 @@ def main():
     except (yaml.YAMLError, AuthnConfigError) as exc:
         module.fail_json(msg='path: %s is not an AuthenticationConfiguration this module can merge into (%s); '
                              'fix or move the file, or point path at another one' % (path, exc))
+    noted = read_record(module, params['record'])
+    wanted = [issuer_of(a) for a in params['authenticators']]
+    remove = list(params['remove_issuers'])
+    if params['state'] == 'present':
+        remove += [i for i in noted if i not in wanted]
+        record = wanted
+    else:
+        record = [i for i in noted if i not in wanted and i not in remove]
     if document is None and params['state'] == 'absent':
+        if params['record'] and record != noted and not module.check_mode:
+            write_atomic(module, params['record'], json.dumps(record), 0o600)
         module.exit_json(changed=False, path=path, sha256='', issuers=[], changed_issuers=[], api_version='',
                          diff=dict(before='', after=''))
 
     base = document if document is not None else empty_config(params['api_version'])
-    result_doc = merged(base, params['authenticators'], params['remove_issuers'], params['state'])
+    result_doc = merged(base, params['authenticators'], remove, params['state'])
     changed = document is None or result_doc != document
     text = dump_yaml(result_doc) if changed else source
     issuers, before_entries, after_entries = changed_entries(document, result_doc)
@@ -253,6 +286,8 @@ def main():
             write_in_place(path, text)
         else:
             write_atomic(module, path, text, 0o600)
+    if params['record'] and record != noted and not module.check_mode:
+        write_atomic(module, params['record'], json.dumps(record), 0o600)
     module.exit_json(**result)
 
 
