@@ -124,8 +124,9 @@ job_docs() {
   KUBEAUTH_DOCSITE="$site/build/html" pytest_in newest -q tests/docs
 }
 
-job_unit() { pytest_in newest -q tests/unit; pytest_in oldest -q tests/unit; }
-job_unit_newest() { pytest_in newest -q tests/unit; }
+# The collection's units on both ansible-core releases; the test run's own plan and locks once.
+job_unit() { pytest_in newest -q tests/unit tests/pipeline; pytest_in oldest -q tests/unit; }
+job_unit_newest() { pytest_in newest -q tests/unit tests/pipeline; }
 
 job_contract() { pytest_in newest -q tests/contract; }
 
@@ -273,4 +274,4 @@ if [ "${1:-}" = --job ]; then
   exit
 fi
 export KUBEAUTH_ROOT=$ROOT KUBEAUTH_CACHE=$CACHE
-PYTHONPATH="$ROOT/tests" exec python3 -m pipeline "$@"
+PYTHONPATH="$ROOT/tests:$ROOT/tests/node" exec python3 -m pipeline "$@"

@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from pipeline import locks
+from kubeauth_node import locks
 
 CPU_SLOTS = 2  # the machine's cores
 PROGRESS_EVERY = 60  # seconds between progress lines when not on a terminal
