@@ -73,6 +73,8 @@ def _rule_problems(option, rules, kind):
             problems.append('%s needs an expression (CEL on user, for example !user.username.startsWith(\'system:\'))' % where)
         elif kind == 'claim' and bool(claim) == bool(expression):
             problems.append('%s needs either claim and required_value, or expression (CEL on claims) and message' % where)
+        elif kind == 'claim' and claim and rule.get('required_value', rule.get('requiredValue')) in (None, ''):
+            problems.append('%s: claim %s needs the required_value it must hold' % (where, claim))
         elif kind == 'claim' and claim and claim_problem(claim):
             problems.append('%s: the claim name %s' % (where, claim_problem(claim)))
     return problems

@@ -101,6 +101,23 @@ def test_new_file_and_migration_between_issuers(run_local, tmp_path):
     assert AUTHENTIK in moved['diff']['before'] and moved['diff']['after'] == ''
 
 
+def test_record_replaces_a_changed_issuer_and_keeps_foreign_entries(run_local, tmp_path):
+    path = tmp_path / 'config.yaml'
+    path.write_text(EXISTING)
+    record = tmp_path / 'state' / 'issuers.json'
+    first = run_local('authentication_config', dict(path=str(path), authenticators=[own()], record=str(record)))
+    assert first['issuers'] == ['https://token.ci.example.com', AUTHENTIK]
+    check = run_local('authentication_config', dict(path=str(path), authenticators=[own(OTHER)], record=str(record)), check=True)
+    assert check.changed and check['issuers'] == ['https://token.ci.example.com', OTHER]
+    moved = run_local('authentication_config', dict(path=str(path), authenticators=[own(OTHER)], record=str(record)), diff=True)
+    assert moved['issuers'] == ['https://token.ci.example.com', OTHER], 'the issuer it put in before is replaced, not kept'
+    assert sorted(moved['changed_issuers']) == sorted([AUTHENTIK, OTHER])
+    assert not run_local('authentication_config', dict(path=str(path), authenticators=[own(OTHER)], record=str(record))).changed
+    record.write_text('{"not": "a list"}')
+    broken = run_local('authentication_config', dict(path=str(path), authenticators=[own()], record=str(record)))
+    assert broken.failed and broken.msg.startswith('record:')
+
+
 def test_bad_input_changes_nothing(run_local, tmp_path):
     path = tmp_path / 'config.yaml'
     path.write_text(EXISTING)
