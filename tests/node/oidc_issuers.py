@@ -60,6 +60,7 @@ class IssuerServer:
     def __init__(self, state_dir):
         self.port = free_port()
         self.address = 'https://127.0.0.1:%d' % self.port
+        Path(state_dir).mkdir(parents=True, exist_ok=True)
         paths = tls.make_certificates(Path(state_dir))
         self.ca_path = str(paths['ca'])
         self.issuers = {}
