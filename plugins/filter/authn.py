@@ -107,7 +107,14 @@ def authn_option_problems(options):
         seen.add(url)
         problems += _rule_problems(where + '.claim_validation_rules', extra.get('claim_validation_rules'), 'claim')
         problems += _rule_problems(where + '.user_validation_rules', extra.get('user_validation_rules'), 'user')
-        for problem in entry_problems(jwt_authenticator(extra)):
+        entry = jwt_authenticator(extra)
+        username = (entry['claimMappings'].get('username') or {}) if isinstance(entry['claimMappings'], dict) else {}
+        rules = ' '.join(str(r.get('expression', '')) for r in entry.get('claimValidationRules', []))
+        if 'claims.email' in str(username.get('expression', '')).replace('claims.email_verified', '') and 'email_verified' not in rules:
+            # kube-apiserver refuses the file otherwise ("claims.email_verified must be used ...").
+            problems.append("%s: a username expression that reads claims.email needs a claim_validation_rules expression on "
+                            "email_verified, for example claims.?email_verified.orValue(true) == true" % where)
+        for problem in entry_problems(entry):
             problem = problem.replace('issuer.url', 'issuer_url').replace('issuer.audiences', 'audiences')
             problem = problem.replace('issuer.discoveryURL', 'discovery_url').replace('claimMappings.username', 'claim_mappings.username')
             problems.append('%s: %s' % (where, problem))

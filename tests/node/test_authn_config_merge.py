@@ -277,7 +277,10 @@ def test_migration_between_issuers_without_restart(site):
 
     # 1. The new issuer becomes the role's; the old one is kept beside it.
     keep_old = [{'issuer_url': old.url, 'audiences': ['kubernetes'], 'certificate_authority': site['issuers'].ca_pem(),
-                 'claim_mappings': {'username': {'expression': '"oidc:" + claims.email'}}}]
+                 'claim_mappings': {'username': {'expression': '"oidc:" + claims.email'}},
+                 # kube-apiserver refuses a mapping that reads claims.email unless a rule reads email_verified.
+                 'claim_validation_rules': [{'expression': 'claims.?email_verified.orValue(true) == true',
+                                             'message': 'email_verified is false'}]}]
     assert run_role(site, apiserver_oidc_issuer_url=new.url, apiserver_oidc_extra_jwt=keep_old).rc == 0
     assert cluster.wait_user(new.token(), new_user) == (201, new_user)
     assert cluster.whoami(old.token()) == (201, old_user), 'users not moved yet keep working'

@@ -43,6 +43,9 @@ def test_good_options_have_no_problem():
     assert authn_option_problems(dict(GOOD, extra_jwt=[OLD], user_validation_rules=[{'expression': 'true'}],
                                       claim_validation_rules=[{'claim': 'hd', 'required_value': 'x'}, {'expression': 'true'}])) == []
     assert authn_option_problems(dict(GOOD, username_claim='no-such-claim')) == [], 'any claim name works through claims["..."]'
+    verified = dict(OLD, claim_mappings={'username': {'expression': '"x:" + claims.email'}},
+                    claim_validation_rules=[{'expression': 'claims.?email_verified.orValue(true) == true', 'message': 'm'}])
+    assert authn_option_problems(dict(GOOD, extra_jwt=[verified])) == []
 
 
 @pytest.mark.parametrize('options, option', [
@@ -57,6 +60,7 @@ def test_good_options_have_no_problem():
     ({'extra_jwt': [OLD, OLD]}, 'apiserver_oidc_extra_jwt[1]'),
     ({'extra_jwt': [dict(OLD, audiences=[])]}, 'apiserver_oidc_extra_jwt[0]: audiences'),
     ({'extra_jwt': [dict(OLD, claim_mappings={})]}, 'apiserver_oidc_extra_jwt[0]: claim_mappings.username'),
+    ({'extra_jwt': [dict(OLD, claim_mappings={'username': {'expression': '"x:" + claims.email'}})]}, 'email_verified'),
     ({'mode': 'flags', 'extra_jwt': [OLD]}, 'apiserver_oidc_extra_jwt only work in apiserver_oidc_mode=file'),
 ])
 def test_problems_name_the_option(options, option):
