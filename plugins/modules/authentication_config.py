@@ -86,14 +86,14 @@ options:
     description:
       - Write the new content into the existing file instead of replacing it, keeping its inode.
       - Needed when the file itself (not its directory) is mounted into the kube-apiserver container, as kubespray does; a
-        replaced file would stay invisible to the running container. The write is then not atomic: kube-apiserver may
+        replaced file would stay invisible to the running container. The write is then not atomic, and kube-apiserver may
         read a partial file, which it refuses and reads again once complete.
     type: bool
     default: false
 seealso:
   - module: kubeauth.authentik.static_pod_manifest
   - name: Structured authentication configuration
-    description: The file's format and reload behaviour in the Kubernetes documentation.
+    description: The format of the file and how kube-apiserver reloads it, in the Kubernetes documentation.
     link: https://kubernetes.io/docs/reference/access-authn-authz/authentication/#using-authentication-configuration
 '''
 

@@ -24,6 +24,10 @@ def b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b'=').decode('ascii')
 
 
+def uint_bytes(number):
+    return number.to_bytes((number.bit_length() + 7) // 8, 'big')
+
+
 def free_port():
     with socket.socket() as sock:
         sock.bind(('127.0.0.1', 0))
@@ -39,9 +43,8 @@ class Issuer:
 
     def jwks(self):
         numbers = self.key.public_key().public_numbers()
-        as_bytes = lambda n: n.to_bytes((n.bit_length() + 7) // 8, 'big')  # noqa: E731
         return {'keys': [{'kty': 'RSA', 'alg': 'RS256', 'use': 'sig', 'kid': self.kid,
-                          'n': b64url(as_bytes(numbers.n)), 'e': b64url(as_bytes(numbers.e))}]}
+                          'n': b64url(uint_bytes(numbers.n)), 'e': b64url(uint_bytes(numbers.e))}]}
 
     def token(self, audience='kubernetes', lifetime=3600, **claims):
         now = int(time.time())
