@@ -20,7 +20,7 @@ description:
   - Compares the parsed content, not the text; when nothing changes nothing is written, so a second run reports no change
     and kube-apiserver does not reload. A changed file is written in one step (a temporary dot-file in the same directory,
     then a rename), mode C(0600), after a copy of the previous content was kept in O(backup_dir).
-  - The file is written again as YAML: comments in it are lost when it changes.
+  - The file is written again as YAML, so comments in it are lost when it changes.
   - Does not restart or reload anything; kube-apiserver 1.30+ reloads the file by itself. The
     C(kubeauth.authentik.apiserver_oidc) role uses this module in its C(file) mode.
 requirements:
