@@ -92,9 +92,6 @@ options:
     default: false
 seealso:
   - module: kubeauth.authentik.static_pod_manifest
-  - name: Structured authentication configuration
-    description: The format of the file and how kube-apiserver reloads it, in the Kubernetes documentation.
-    link: https://kubernetes.io/docs/reference/access-authn-authz/authentication/#using-authentication-configuration
 '''
 
 EXAMPLES = r'''
