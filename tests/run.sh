@@ -33,9 +33,17 @@ job_k8s() { "$(venv newest)/python" "$ROOT/tests/node/node.py" build; }
 job_k8s_oldest() { KUBEAUTH_K8S_VERSION=$(oldest_k8s) "$(venv newest)/python" "$ROOT/tests/node/node.py" build; }
 
 # Real authentik servers built from ../shared/authentik/src (tests/authentik; cold ~5 minutes each), left up for
-# the stages that use them; the run takes them down at its end.
-job_authentik_2025_10_4() { "$(venv newest)/python" "$ROOT/tests/authentik/server.py" --version 2025.10.4 up; }
-job_authentik_2026_2_2() { "$(venv newest)/python" "$ROOT/tests/authentik/server.py" --version 2026.2.2 up; }
+# the stages that use them; the run takes down at its end those it brought up (not one somebody else had up).
+authentik_up() {  # version
+  local server=("$(venv newest)/python" "$ROOT/tests/authentik/server.py" --version "$1")
+  if "${server[@]}" status | grep -q '"up": true'; then
+    echo "authentik $1 was already up: used as it is and left up at the end of the run"
+    touch "$RUN_DIR/authentik-$1.was-up"
+  fi
+  "${server[@]}" up
+}
+job_authentik_2025_10_4() { authentik_up 2025.10.4; }
+job_authentik_2026_2_2() { authentik_up 2026.2.2; }
 
 job_chromium() {
   if command -v chromium > /dev/null && command -v chromedriver > /dev/null; then chromium --version; return; fi
