@@ -112,6 +112,7 @@ class Role:
         self.vars = {
             'apiserver_oidc_issuer_url': 'https://127.0.0.1:9443/application/o/kubernetes/',
             'apiserver_oidc_client_id': 'kubernetes',
+            'apiserver_oidc_mode': 'flags',  # the restart cycle is what is measured
             'apiserver_oidc_kubectl': env['kubectl'],
             'apiserver_oidc_kubeconfig': env['kubeconfig'],
             'apiserver_oidc_crictl': env['crictl'],

@@ -57,6 +57,8 @@ class HAStack(Stack):
             # Only the test user's group may log in (the application is bound to it).
             'authentik_oidc_access_groups': [{'name': TEST_USER['group']}],
             'apiserver_oidc_ca_bundle': self.standin.ca_path,
+            # The rollout tests check the --oidc-* flags and a restart per node.
+            'apiserver_oidc_mode': 'flags',
             'apiserver_oidc_kubectl': node['kubectl'], 'apiserver_oidc_crictl': node['crictl'],
             'apiserver_oidc_crictl_config': node['crictl_config'], 'apiserver_oidc_persist_kubeadm_config': True,
             'oidc_rbac_kubectl': node['kubectl'],

@@ -68,6 +68,8 @@ class Stack:
                 'authentik_oidc_url': self.standin.url,
                 'authentik_oidc_ca_path': self.standin.ca_path,
                 'apiserver_oidc_ca_bundle': self.standin.ca_path,
+                # The end to end checks the --oidc-* flags (kubeadm extraArgs, the dry run's manifest diff).
+                'apiserver_oidc_mode': 'flags',
                 # Only members of these groups may log in (the role is closed by default).
                 'authentik_oidc_access_groups': [{'name': TEST_USER['group']}],
                 'apiserver_oidc_kubectl': env['kubectl'], 'apiserver_oidc_crictl': crictl['bin'],

@@ -48,6 +48,8 @@ class Node:
         values = {
             'apiserver_oidc_issuer_url': ISSUER,
             'apiserver_oidc_client_id': 'kubernetes',
+            # These faults are about the restart cycle, which every change goes through in flags mode.
+            'apiserver_oidc_mode': 'flags',
             'apiserver_oidc_kubectl': self.env['kubectl'],
             'apiserver_oidc_kubeconfig': self.env['kubeconfig'],
             'apiserver_oidc_crictl': self.env['crictl'],
