@@ -228,7 +228,7 @@ real_tier() {  # version, venv, tree, label, pytest args...: one tier against th
 # The end to end against real authentik servers (site twice, verify, the user kubeconfig through the real
 # kubelogin, rollback, the managed email mapping refused): 2025.10.4 on the default Kubernetes release; 2026.2.2 on
 # the oldest release the collection supports (its v1beta1 AuthenticationConfiguration), after that release's
-# node proof.
+# node proof and the merge into an existing AuthenticationConfiguration there (no anonymous section before 1.31).
 job_e2e() {
   local bin oldest rc=0 started=$SECONDS
   bin=$(venv newest)
@@ -238,7 +238,7 @@ job_e2e() {
   oldest=$(oldest_k8s)
   "$bin/python" "$ROOT/tests/node/node.py" down || rc=1
   KUBEAUTH_K8S_VERSION=$oldest KUBEAUTH_E2E_AUTHENTIK=real:2026.2.2 pytest_in newest -q -m "node and not ha" \
-    tests/node/test_node.py tests/e2e/test_e2e.py || rc=1
+    tests/node/test_node.py tests/node/test_authn_config_merge.py tests/e2e/test_e2e.py || rc=1
   KUBEAUTH_K8S_VERSION=$oldest "$bin/python" "$ROOT/tests/node/node.py" down || rc=1
   echo "node proof and end to end against authentik 2026.2.2 on $oldest took $((SECONDS - started))s"
   return $rc
