@@ -13,7 +13,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 dest=${1:-$CACHE/docsite}
 bin=$(venv newest)
 collection_tree > /dev/null
-export PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree"
+export PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$TREE_ROOT"
 
 rm -rf "$dest" && mkdir -p "$dest"
 antsibull-docs sphinx-init --use-current --squash-hierarchy --fail-on-error --dest-dir "$dest" \

@@ -29,15 +29,19 @@ venv() {  # newest|oldest -> creates/updates $CACHE/venv-<name>, prints its bin 
   reqs=("$ROOT/tests/requirements.txt")
   [ "$name" = newest ] && reqs+=("$ROOT/tests/requirements-lint.txt")
   stamp=$dir/.stamp-$(cat "${reqs[@]}" <(echo "$core") | sha256sum | cut -c1-16)
+  mkdir -p "$CACHE"
+  # One maker at a time: jobs of a run (and other runs) that need the same venv wait for it.
+  exec {lock}>"$dir.lock"
+  flock "$lock"
   if [ ! -f "$stamp" ]; then
     echo "installing $core and ${reqs[*]#"$ROOT/"} into $dir" >&2
-    mkdir -p "$CACHE"
     "$(python_for "$name")" -m venv "$dir"
     # One resolution for all of them, so that no tool moves ansible-core out of its range.
     "$dir/bin/pip" install -q --disable-pip-version-check "$core" "${reqs[@]/#/--requirement=}" >&2
     rm -f "$dir"/.stamp-*
     touch "$stamp"
   fi
+  exec {lock}>&-
   echo "$dir/bin"
 }
 
@@ -53,9 +57,11 @@ EOF
   for v in $version; do cp "$ROOT/tests/tools/get_pip_offline.py" ~/.ansible/test/cache/"get_pip_${v//./_}.py"; done
 }
 
-# The collection as ansible-test and ansible see it: .../ansible_collections/kubeauth/authentik
+# The collection as ansible-test and ansible see it: $TREE_ROOT/ansible_collections/kubeauth/authentik, a copy of
+# the work tree's files (each job of a test run has its own TREE_ROOT; ANSIBLE_COLLECTIONS_PATH names it).
+TREE_ROOT=${TREE_ROOT:-$CACHE/tree}
 collection_tree() {
-  local dest=$CACHE/tree/ansible_collections/kubeauth/authentik
+  local dest=$TREE_ROOT/ansible_collections/kubeauth/authentik
   rm -rf "$dest" && mkdir -p "$dest"
   (cd "$ROOT" && git ls-files -co --exclude-standard | tar -cf - -T - | tar -xf - -C "$dest")
   echo "$dest"

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# The project's one test command: installs what it needs, then runs the stages.
+# The project's one test command: installs what it needs, then runs the stages side by side.
 #
-#   bash tests/run.sh            every stage
-#   bash tests/run.sh unit sanity
+#   bash tests/run.sh              every stage (what CI runs)
+#   bash tests/run.sh quick        the edit loop: sanity of the changed files (newest ansible-core), lint, unit,
+#                                  contract and the stand-in integration of one release (KUBEAUTH_QUICK_RELEASE)
+#   bash tests/run.sh unit sanity  selected stages (and what they need: virtual environments, builds, servers)
 #
-# Stages: sanity lint package docs unit contract integration node real
-# Virtual environments and build caches live outside the work tree, under
+# Stages: sanity lint package docs unit contract integration node ha real e2e
+# tests/pipeline/plan.py says what each stage needs and shares; tests/pipeline runs them, each with its own log
+# under $KUBEAUTH_CACHE/runs/, and ends with each one's time and the total. Each stage below does the same
+# whichever other stages run. Virtual environments and build caches live outside the work tree, under
 # $KUBEAUTH_CACHE (default /var/cache/kubeauth), and are reused between runs.
 set -euo pipefail
 
@@ -14,30 +18,77 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 . "$ROOT/scripts/lib.sh"
 # The reference data (../shared beside the repository unless given): every tool and test below reads it from here.
 export KUBEAUTH_SHARED=${KUBEAUTH_SHARED:-$ROOT/../shared}
-ALL_STAGES=(sanity lint package docs unit contract integration node real)
-FAILED=()
-PASSED=()
+# The stand-in release of the quick lane's integration.
+QUICK_RELEASE=${KUBEAUTH_QUICK_RELEASE:-2025.10.4}
 
-stage_sanity() {
-  local name bin tree py core
-  tree=$(collection_tree)
-  for name in newest oldest; do
-    bin=$(venv "$name")
-    offline_get_pip "$bin"
-    py=$("$bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
-    # The whole output, then its first line: `| head -1` closes the pipe early and ansible prints a BrokenPipe traceback.
-    core=$("$bin/ansible" --version)
-    echo "ansible-test sanity with ${core%%$'\n'*} on Python $py"
-    (cd "$tree" && PATH="$bin:$PATH" "$bin/ansible-test" sanity --color no --python "$py" --requirements \
-      --exclude tests/node/go/)
-  done
+# ---------------------------------------------------------------- prerequisites
+job_venv_newest() { offline_get_pip "$(venv newest)"; venv_core newest; }
+job_venv_oldest() { offline_get_pip "$(venv oldest)"; venv_core oldest; }
+
+# The real kubelogin for the end to end, built from ../shared/vendor once (~1.5 min cold) and cached.
+job_kubelogin() { "$(venv newest)/python" "$ROOT/tests/e2e/kubelogin.py" build; }
+
+# The Kubernetes binaries of the test nodes (a cold build takes ~10 minutes of both cores).
+job_k8s() { "$(venv newest)/python" "$ROOT/tests/node/node.py" build; }
+job_k8s_oldest() { KUBEAUTH_K8S_VERSION=$(oldest_k8s) "$(venv newest)/python" "$ROOT/tests/node/node.py" build; }
+
+# Real authentik servers built from ../shared/authentik/src (tests/authentik; cold ~5 minutes each), left up for
+# the stages that use them; the run takes down at its end those it brought up (not one somebody else had up).
+authentik_up() {  # version
+  local server=("$(venv newest)/python" "$ROOT/tests/authentik/server.py" --version "$1")
+  if "${server[@]}" status | grep -q '"up": true'; then
+    echo "authentik $1 was already up: used as it is and left up at the end of the run"
+    touch "$RUN_DIR/authentik-$1.was-up"
+  fi
+  "${server[@]}" up
+}
+job_authentik_2025_10_4() { authentik_up 2025.10.4; }
+job_authentik_2026_2_2() { authentik_up 2026.2.2; }
+
+job_chromium() {
+  if command -v chromium > /dev/null && command -v chromedriver > /dev/null; then chromium --version; return; fi
+  echo "installing Debian's chromium and chromium-driver"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver > /dev/null \
+    || { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
+           chromium chromium-driver > /dev/null; }
+  chromium --version
 }
 
-stage_lint() {
+# ----------------------------------------------------------------------- stages
+sanity_with() {  # venv name, targets...: ansible-test sanity with that venv's ansible-core
+  local name=$1 bin py core tree
+  shift
+  bin=$(venv "$name")
+  tree=$(collection_tree)
+  py=$("$bin/python" -c 'import sys; print("%d.%d" % sys.version_info[:2])')
+  core=$("$bin/ansible" --version)
+  echo "ansible-test sanity with ${core%%$'\n'*} on Python $py ${*:+on $*}"
+  (cd "$tree" && PATH="$bin:$PATH" "$bin/ansible-test" sanity --color no --python "$py" --requirements \
+    --exclude tests/node/go/ "$@")
+}
+
+job_sanity() { sanity_with newest; sanity_with oldest; }
+
+# The files changed against the branch point with main, committed or not (the quick lane's scope).
+changed_files() {
+  local base
+  base=$(git -C "$ROOT" merge-base HEAD "${KUBEAUTH_QUICK_BASE:-main}" 2>/dev/null || git -C "$ROOT" rev-parse HEAD)
+  { git -C "$ROOT" diff --name-only "$base"; git -C "$ROOT" ls-files -o --exclude-standard; } \
+    | sort -u | grep -v '^tests/node/go/' | while read -r f; do [ -f "$ROOT/$f" ] && echo "$f"; done
+}
+
+job_sanity_changed() {
+  local files=()
+  mapfile -t files < <(changed_files)
+  if [ ${#files[@]} -eq 0 ]; then echo "no file changed since the branch point with main"; return; fi
+  sanity_with newest "${files[@]}"
+}
+
+job_lint() {
   local bin tree
   bin=$(venv newest)
   tree=$(collection_tree)
-  (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" "$bin/ansible-lint" --profile production --offline)
+  (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$TREE_ROOT" "$bin/ansible-lint" --profile production --offline)
   # Changelog fragments; CHANGELOG.rst is generated from changelogs/changelog.yaml, never edited by hand.
   (cd "$tree" && PATH="$bin:$PATH" antsibull-changelog lint && PATH="$bin:$PATH" antsibull-changelog generate)
   if ! cmp -s "$ROOT/CHANGELOG.rst" "$tree/CHANGELOG.rst"; then
@@ -47,13 +98,13 @@ stage_lint() {
     return 1
   fi
   # Plugin and role documentation as the docs site renders it, and every reference in docs/docsite/.
-  (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" antsibull-docs lint-collection-docs \
+  (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$TREE_ROOT" antsibull-docs lint-collection-docs \
     --plugin-docs --check-extra-docs-refs --validate-collection-refs all --disallow-unknown-collection-refs .)
   echo "antsibull-changelog lint, CHANGELOG.rst, antsibull-docs lint-collection-docs: ok"
 }
 
 # The built artifact, installed the way users install it, documents every plugin.
-stage_package() {
+job_package() {
   local bin out plugin
   bin=$(venv newest)
   out=$(mktemp -d)
@@ -75,19 +126,126 @@ stage_package() {
 
 # The documentation site, built as Ansible's collection docs are (scripts/build-docs.sh: antsibull-docs, Sphinx),
 # then opened page by page in Debian's headless Chromium (tests/docs).
-stage_docs() {
-  local site=$CACHE/docsite
-  if ! command -v chromium > /dev/null || ! command -v chromedriver > /dev/null; then
-    echo "installing Debian's chromium and chromium-driver"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver > /dev/null \
-      || { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-             chromium chromium-driver > /dev/null; }
-  fi
+job_docs() {
+  local site=$RUN_DIR/docsite
   bash "$ROOT/scripts/build-docs.sh" "$site"
   KUBEAUTH_DOCSITE="$site/build/html" pytest_in newest -q tests/docs
 }
 
-pytest_in() {  # venv-name, pytest args...: pytest in a fresh copy of the collection
+# The collection's units on both ansible-core releases; the test run's own plan and locks once.
+job_unit() { pytest_in newest -q tests/unit tests/pipeline; pytest_in oldest -q tests/unit; }
+job_unit_newest() { pytest_in newest -q tests/unit tests/pipeline; }
+
+job_contract() { pytest_in newest -q tests/contract; }
+
+# Every module against the stand-in, two workers, a test module per worker (each starts its own stand-ins): the
+# releases that cannot run for real here (2024.8.4, 2024.10.5), and on every release what no real server can give
+# (injected faults, the three-cluster playbook) and the node-side modules. Stage real runs the rest against real
+# 2025.10.4 and 2026.2.2 servers.
+job_integration() {
+  pytest_in newest -q -n 2 --dist loadscope tests/integration \
+    -k "not (2025_10_4 or 2026_2_2) or throttling or many_clusters"
+}
+
+# One release (KUBEAUTH_QUICK_RELEASE) against the stand-in: the role's own run, and the tests of what changed (a
+# changed plugins/modules/X.py brings tests/integration/test_X.py, a changed test file itself).
+job_integration_one() {
+  local f name files=(tests/integration/test_authentik_oidc_role.py)
+  while read -r f; do
+    case $f in
+      plugins/modules/*.py) name=$(basename "$f" .py); name=tests/integration/test_${name%_info}.py ;;
+      tests/integration/test_*.py) name=$f ;;
+      *) continue ;;
+    esac
+    [ -f "$ROOT/$name" ] && [[ " ${files[*]} " != *" $name "* ]] && files+=("$name")
+  done < <(changed_files)
+  echo "integration against the stand-in of authentik $QUICK_RELEASE: ${files[*]}"
+  pytest_in newest -q -n 2 --dist loadfile "${files[@]}" -k "${QUICK_RELEASE//./_} or not (2024_ or 2025_ or 2026_)"
+}
+
+# The single node (this machine), Kubernetes 1.37.2: its proof, the role's faults, the end-to-end tests that need
+# the stand-in (kubelogin, the dry run on an empty authentik, who may log in, verify's diagnoses), then molecule's
+# scenarios of apiserver_oidc (extensions/molecule; create/destroy reuse tests/node/node.py).
+job_node() {
+  local bin tree rc=0
+  bin=$(venv newest)
+  pytest_in newest -q -m "node and not ha" tests/node tests/e2e --deselect tests/e2e/test_e2e.py || rc=1
+  tree=$(collection_tree)
+  (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$TREE_ROOT" \
+    PYTHONPATH="$tree/tests/node" "$bin/molecule" test --all --exclude ha) || rc=1
+  return $rc
+}
+
+# The HA cluster (tests/node/README.md): three nodes in namespaces behind HAProxy, over SSH. Up once (each stage
+# timed) for every `ha` test and molecule's ha scenario, whose destroy takes it down.
+job_ha() {
+  local bin tree rc=0
+  bin=$(venv newest)
+  tree=$(collection_tree)
+  if "$bin/python" "$ROOT/tests/node/node.py" up --nodes 3; then
+    KUBEAUTH_NODE_KEEP=1 pytest_in_tree newest "$tree" -q -m ha tests/node || rc=1
+    (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$TREE_ROOT" PYTHONPATH="$tree/tests/node" \
+      "$bin/molecule" test -s ha) || rc=1
+  else
+    rc=1
+  fi
+  "$bin/python" "$ROOT/tests/node/node.py" down --nodes 3 || rc=1
+  return $rc
+}
+
+# Real authentik servers (job authentik-<version>): the integration tier against each side by side, one worker
+# per server (each server's own access log counts its writes), 2025.10.4 through the oldest ansible-core; then
+# the stand-in compared with each, request by request, and the requests validated against each release's schema.
+# Not the node-side modules, the injected faults or the three-cluster playbook: stage integration runs those.
+job_real() {
+  local version venv=oldest rc=0 tree pids=() versions=(2025.10.4 2026.2.2)
+  tree=$(collection_tree)
+  for version in "${versions[@]}"; do
+    real_tier "$version" $venv "$tree" integration -q tests/integration --ignore=tests/integration/test_node_modules.py \
+      --ignore=tests/integration/test_throttling.py --ignore=tests/integration/test_many_clusters.py \
+      >"$RUN_DIR/real-$version.log" 2>&1 &
+    pids+=($!)
+    venv=newest
+  done
+  for index in "${!versions[@]}"; do
+    wait "${pids[$index]}" || rc=1
+    sed "s/^/[${versions[$index]}] /" "$RUN_DIR/real-${versions[$index]}.log"
+  done
+  for version in "${versions[@]}"; do
+    real_tier "$version" newest "$tree" "parity and request schema" -q tests/real || rc=1
+  done
+  return $rc
+}
+
+real_tier() {  # version, venv, tree, label, pytest args...: one tier against the real server that is up, timed
+  local version=$1 venv=$2 tree=$3 label=$4 started=$SECONDS rc=0
+  shift 4
+  KUBEAUTH_AUTHENTIK_REAL=$version pytest_in_tree "$venv" "$tree" --basetemp="$RUN_DIR/pytest-$version" "$@" || rc=$?
+  echo "real authentik $version: $label took $((SECONDS - started))s (exit $rc, $(venv_core "$venv"))"
+  return $rc
+}
+
+# The end to end against real authentik servers (site twice, verify, the user kubeconfig through the real
+# kubelogin, rollback, the managed email mapping refused): 2025.10.4 on the default Kubernetes release; 2026.2.2 on
+# the oldest release the collection supports (its v1beta1 AuthenticationConfiguration), after that release's
+# node proof.
+job_e2e() {
+  local bin oldest rc=0 started=$SECONDS
+  bin=$(venv newest)
+  KUBEAUTH_E2E_AUTHENTIK=real:2025.10.4 pytest_in newest -q -m node tests/e2e/test_e2e.py || rc=1
+  echo "end to end against authentik 2025.10.4 on $(default_k8s) took $((SECONDS - started))s"
+  started=$SECONDS
+  oldest=$(oldest_k8s)
+  "$bin/python" "$ROOT/tests/node/node.py" down || rc=1
+  KUBEAUTH_K8S_VERSION=$oldest KUBEAUTH_E2E_AUTHENTIK=real:2026.2.2 pytest_in newest -q -m "node and not ha" \
+    tests/node/test_node.py tests/e2e/test_e2e.py || rc=1
+  KUBEAUTH_K8S_VERSION=$oldest "$bin/python" "$ROOT/tests/node/node.py" down || rc=1
+  echo "node proof and end to end against authentik 2026.2.2 on $oldest took $((SECONDS - started))s"
+  return $rc
+}
+
+# ---------------------------------------------------------------------- helpers
+pytest_in() {  # venv-name, pytest args...: pytest in this job's copy of the collection
   local name=$1
   shift
   pytest_in_tree "$name" "$(collection_tree)" "$@"
@@ -96,169 +254,32 @@ pytest_in() {  # venv-name, pytest args...: pytest in a fresh copy of the collec
 pytest_in_tree() {  # venv-name, collection tree, pytest args...: several of these may share one copy at once
   local bin tree=$2
   bin=$(venv "$1"); shift 2
-  (cd "$tree" && PATH="$bin:$PATH" PYTHONPATH="$CACHE/tree:$tree/tests:$tree/tests/node" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" \
+  (cd "$tree" && PATH="$bin:$PATH" PYTHONPATH="$TREE_ROOT:$tree/tests:$tree/tests/node" ANSIBLE_COLLECTIONS_PATH="$TREE_ROOT" \
     "$bin/python" -m pytest -p no:cacheprovider "$@")
 }
 
-stage_unit() {
-  pytest_in newest -q tests/unit
-  pytest_in oldest -q tests/unit
-}
-
-stage_contract() {
-  pytest_in newest -q tests/contract
-}
-
-stage_integration() {
-  # Two workers, a test module per worker (each starts its own stand-ins).
-  if [ -n "${REAL_IN_RUN:-}" ]; then
-    # Stage real runs this tier against real 2025.10.4 and 2026.2.2 servers (one of them through the older
-    # ansible-core): here the stand-in gives the releases that cannot run for real on this machine, and for
-    # every release what no real server can (injected faults, the three-cluster playbook, node-side modules).
-    pytest_in newest -q -n 2 --dist loadscope tests/integration -k "not (2025_10_4 or 2026_2_2) or throttling or many_clusters"
-  else
-    # Every emulated release (2024.8.4, 2024.10.5, 2025.10.4, 2026.2.2), then the older ansible-core on one.
-    pytest_in newest -q -n 2 --dist loadscope tests/integration
-    pytest_in oldest -q -n 2 --dist loadscope tests/integration -k "2025_10_4 and not slow"
-  fi
-}
-
-stage_node() {
-  local bin tree rc=0
-  bin=$(venv newest)
-  # Builds (or reuses) the Kubernetes binaries, showing progress; a cold build takes ~10 minutes.
-  "$bin/python" "$ROOT/tests/node/node.py" build
-  # The real kubelogin for the end to end, built from ../shared/vendor once (~1.5 min cold) and cached; says its version.
-  "$bin/python" "$ROOT/tests/e2e/kubelogin.py" build >/dev/null
-  # The single node (this machine): its tests and the end to end, then molecule's scenarios on it. With stage real
-  # in the run, test_e2e.py (site, verify, kubelogin) runs there against real servers instead of the stand-in.
-  pytest_in newest -q -m "node and not ha" tests/node tests/e2e ${REAL_IN_RUN:+--deselect tests/e2e/test_e2e.py} || rc=1
-  # molecule scenarios of apiserver_oidc (extensions/molecule): create/destroy reuse tests/node/node.py.
-  tree=$(collection_tree)
-  (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" \
-    PYTHONPATH="$tree/tests/node" "$bin/molecule" test --all --exclude ha) || rc=1
-  # The HA cluster (tests/node/README.md): three nodes in namespaces behind HAProxy, over SSH. Up once
-  # (each stage timed) for every `ha` test and molecule's ha scenario, whose destroy takes it down.
-  if "$bin/python" "$ROOT/tests/node/node.py" up --nodes 3; then
-    KUBEAUTH_NODE_KEEP=1 pytest_in newest -q -m ha tests/node || rc=1
-    (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$CACHE/tree" PYTHONPATH="$tree/tests/node" \
-      "$bin/molecule" test -s ha) || rc=1
-  else
-    rc=1
-  fi
-  "$bin/python" "$ROOT/tests/node/node.py" down --nodes 3 || rc=1
-  # The oldest release the collection supports, against the stand-in; with stage real in the run, against a real
-  # authentik there instead (the same tests, one run fewer).
-  if [ -z "${REAL_IN_RUN:-}" ]; then oldest_k8s_tier standin || rc=1; fi
-  return $rc
-}
-
-# The oldest Kubernetes release the collection supports (its v1beta1 AuthenticationConfiguration on a real
-# apiserver): the node proof and the end to end on the single node, which the default release's node hands over.
-oldest_k8s_tier() {  # authentik for the end to end: standin or real:<version>
-  local bin oldest rc=0
-  bin=$(venv newest)
-  oldest=$(oldest_k8s)
-  say "oldest Kubernetes release: $oldest (authentik: $1)"
-  "$bin/python" "$ROOT/tests/node/node.py" down || rc=1
-  KUBEAUTH_K8S_VERSION=$oldest "$bin/python" "$ROOT/tests/node/node.py" build || rc=1
-  KUBEAUTH_K8S_VERSION=$oldest KUBEAUTH_E2E_AUTHENTIK=$1 pytest_in newest -q -m "node and not ha" \
-    tests/node/test_node.py tests/e2e/test_e2e.py || rc=1
-  KUBEAUTH_K8S_VERSION=$oldest "$bin/python" "$ROOT/tests/node/node.py" down || rc=1
-  return $rc
+venv_core() {  # the ansible-core of a venv
+  "$(venv "$1")/python" -c 'from ansible.release import __version__; print("ansible-core " + __version__)'
 }
 
 oldest_k8s() {  # the oldest Kubernetes release the test node has a Go module for (tests/node/go/vX.Y.Z/)
   (cd "$ROOT/tests/node/go" && ls -d v*/ | tr -d / | sort -V | head -1)
 }
 
-# Real authentik servers built from ../shared/authentik/src (tests/authentik): the integration tier, the
-# stand-in parity and request-schema checks (tests/real), and the end to end, against each release.
-stage_real() {
-  local bin version rc=0 started venv up=() pids=()
-  bin=$(venv newest)
-  # Built and started one after the other (a cold build takes both cores), then up together.
-  for version in ${KUBEAUTH_REAL_AUTHENTIK:-2025.10.4 2026.2.2}; do
-    say "real authentik $version"
-    started=$SECONDS
-    if "$bin/python" "$ROOT/tests/authentik/server.py" --version "$version" up; then
-      echo "authentik $version built and up in $((SECONDS - started))s"
-      up+=("$version")
-    else
-      rc=1
-    fi
-  done
-  # Every module's tests against each server at once, one worker per server (each server's own access log
-  # counts its writes), the first server through the older ansible-core; not the node-side modules, the
-  # injected faults or the three-cluster playbook, which have no authentik behaviour of their own to check.
-  say "integration against ${up[*]:-no server}"
-  # One copy of the collection and both venvs made before the tiers run side by side.
-  REAL_TREE=$(collection_tree)
-  venv oldest >/dev/null
-  venv=oldest
-  for version in "${up[@]}"; do
-    real_tier "$version" $venv integration -q tests/integration --ignore=tests/integration/test_node_modules.py \
-      --ignore=tests/integration/test_throttling.py --ignore=tests/integration/test_many_clusters.py \
-      >"$CACHE/real-$version.log" 2>&1 &
-    pids+=($!)
-    venv=newest
-  done
-  for index in "${!up[@]}"; do
-    wait "${pids[$index]}" || rc=1
-    sed "s/^/[${up[$index]}] /" "$CACHE/real-${up[$index]}.log"
-  done
-  for version in "${up[@]}"; do
-    real_tier "$version" newest "parity and request schema" -q tests/real || rc=1
-  done
-  # The end to end (site twice, verify, the user kubeconfig through the real kubelogin, the managed email mapping
-  # refused): the first release on the newest Kubernetes, the last on the oldest, with its node proof.
-  for index in "${!up[@]}"; do
-    version=${up[$index]}
-    say "end to end against authentik $version"
-    started=$SECONDS
-    if [ "$index" -eq 0 ]; then
-      KUBEAUTH_E2E_AUTHENTIK="real:$version" pytest_in newest -q -m node tests/e2e/test_e2e.py || rc=1
-    fi
-    if [ "$index" -gt 0 ] || [ ${#up[@]} -eq 1 ]; then
-      oldest_k8s_tier "real:$version" || rc=1
-    fi
-    echo "real authentik $version: end to end took $((SECONDS - started))s"
-  done
-  for version in "${up[@]}"; do
-    "$bin/python" "$ROOT/tests/authentik/server.py" --version "$version" down || rc=1
-  done
-  return $rc
+default_k8s() {  # the test node's default release (tests/node/go/go.mod)
+  sed -n 's/^\s*k8s.io\/kubernetes \(v[0-9.]*\).*/\1/p' "$ROOT/tests/node/go/go.mod" | head -1
 }
 
-real_tier() {  # version, venv, label, pytest args...: one tier against the real server that is up, timed
-  local version=$1 venv=$2 label=$3 started=$SECONDS rc=0
-  shift 3
-  KUBEAUTH_AUTHENTIK_REAL=$version pytest_in_tree "$venv" "$REAL_TREE" "$@" || rc=$?
-  echo "real authentik $version: $label took $((SECONDS - started))s (exit $rc, $(venv_core "$venv"))"
-  return $rc
-}
-
-venv_core() {  # the ansible-core of a venv, for the timings
-  "$(venv "$1")/python" -c 'from ansible.release import __version__; print("ansible-core " + __version__)'
-}
-
-main() {
-  local stages=("$@") rc
-  [ ${#stages[@]} -gt 0 ] || stages=("${ALL_STAGES[@]}")
-  # With stage real in the run, the integration stage leaves the releases that run for real to it.
-  if [[ " ${stages[*]} " == *" real "* ]]; then REAL_IN_RUN=1; fi
-  for stage in "${stages[@]}"; do
-    say "stage $stage"
-    # In a subshell with errexit on: inside an `if` condition bash ignores errexit, and a stage would carry on
-    # past a failing command and pass on its last one.
-    set +e; (set -e; "stage_$stage"); rc=$?; set -e
-    if [ $rc -eq 0 ]; then PASSED+=("$stage"); else FAILED+=("$stage"); echo "stage $stage FAILED"; fi
-  done
-  say "summary"
-  echo "passed: ${PASSED[*]:-none}"
-  echo "failed: ${FAILED[*]:-none}"
-  echo "${#PASSED[@]} passed, ${#FAILED[@]} failed"
-  [ ${#FAILED[@]} -eq 0 ]
-}
-
-main "$@"
+# ------------------------------------------------------------------------- main
+if [ "${1:-}" = --job ]; then
+  # One job of the plan, as tests/pipeline runs it: its own tree of the collection, the run's directory.
+  RUN_DIR=${KUBEAUTH_RUN_DIR:?--job runs under tests/pipeline (bash tests/run.sh)}
+  export TREE_ROOT=${KUBEAUTH_TREE_ROOT:?}
+  fn="job_${2//[-.]/_}"
+  declare -F "$fn" > /dev/null || { echo "tests/run.sh: no job $2" >&2; exit 2; }
+  echo "job $2 ($(date +%H:%M:%S))"
+  "$fn"
+  exit
+fi
+export KUBEAUTH_ROOT=$ROOT KUBEAUTH_CACHE=$CACHE
+PYTHONPATH="$ROOT/tests:$ROOT/tests/node" exec python3 -m pipeline "$@"

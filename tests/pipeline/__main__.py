@@ -1,0 +1,71 @@
+"""bash tests/run.sh [quick | STAGE...]: the plan's jobs, side by side, then each job's time and the total."""
+
+import os
+import subprocess
+import sys
+import time
+
+from pipeline import plan
+from pipeline.scheduler import Scheduler, minutes, prune_runs
+
+
+def teardown(jobs, root, run_dir, env, say):
+    """Real authentik servers the run brought up go down once every job that used them has ended (one that was up
+    before the run, somebody else's, stays up)."""
+    ok = True
+    for job in jobs:
+        version = job.name[len('authentik-'):]
+        if not job.name.startswith('authentik-') or os.path.exists(os.path.join(run_dir, job.name + '.was-up')):
+            continue
+        result = subprocess.run([sys.executable, os.path.join(root, 'tests', 'authentik', 'server.py'), '--version', version,
+                                 'down'], env=env, capture_output=True, text=True, check=False)
+        say('authentik %s down%s' % (version, '' if result.returncode == 0 else ': FAILED\n' + result.stdout + result.stderr))
+        ok = ok and result.returncode == 0
+    return ok
+
+
+def summary(jobs, results, total, out):
+    out.write('\n\033[1m== summary\033[0m\n')
+    out.write('%-20s %-8s %8s %8s\n' % ('job', 'result', 'started', 'took'))
+    for job in jobs:
+        passed, seconds, offset, note = results.get(job.name, (False, 0.0, 0.0, 'not run'))
+        name = job.name + ('' if job.stage else ' *')
+        out.write('%-20s %-8s %8s %8s %s\n' % (name, 'passed' if passed else 'FAILED', minutes(offset), minutes(seconds), note))
+    out.write('(* prepared for the stages: virtual environments, builds, servers)\n')
+    stages = [job for job in jobs if job.stage]
+    passed = [job.name for job in stages if results.get(job.name, (False,))[0]]
+    failed = [job.name for job in stages if not results.get(job.name, (False,))[0]]
+    failed += [job.name for job in jobs if not job.stage and not results.get(job.name, (False,))[0]]
+    out.write('passed: %s\n' % (' '.join(passed) or 'none'))
+    out.write('failed: %s\n' % (' '.join(failed) or 'none'))
+    out.write('%d passed, %d failed; total %s\n' % (len(passed), len(failed), minutes(total)))
+    out.flush()
+    return not failed
+
+
+def main(argv):
+    root = os.environ['KUBEAUTH_ROOT']
+    cache = os.environ['KUBEAUTH_CACHE']
+    try:
+        jobs = plan.selected(argv)
+    except ValueError as exc:
+        print('tests/run.sh: %s' % exc, file=sys.stderr)
+        return 2
+    runs_dir = os.path.join(cache, 'runs')
+    run_dir = os.path.join(runs_dir, time.strftime('%Y%m%d-%H%M%S'))
+    os.makedirs(run_dir, exist_ok=True)
+    prune_runs(runs_dir)
+    env = dict(os.environ, KUBEAUTH_RUN_DIR=run_dir)
+    started = time.monotonic()
+    scheduler = Scheduler(jobs, root, run_dir, env)
+    scheduler.say('jobs: %s (logs in %s)' % (' '.join(job.name for job in jobs), run_dir))
+    try:
+        results = scheduler.run()
+    finally:
+        down_ok = teardown(jobs, root, run_dir, env, scheduler.say)
+    ok = summary(jobs, results, time.monotonic() - started, sys.stdout)
+    return 0 if ok and down_ok else 1
+
+
+if __name__ == '__main__':
+    sys.exit(main(sys.argv[1:]))

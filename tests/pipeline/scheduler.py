@@ -1,0 +1,176 @@
+"""Runs the plan's jobs side by side: each as soon as what it needs has passed, a CPU slot is free and its
+resources can be held; one log per job, a live line per running job, each job's time and the total at the end."""
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from kubeauth_node import locks
+
+CPU_SLOTS = 2  # the machine's cores
+PROGRESS_EVERY = 60  # seconds between progress lines when not on a terminal
+TAIL_PASSED = 12  # lines of a passed job's log shown when it ends (a failed job's log is shown whole)
+
+
+def minutes(seconds):
+    return '%d:%02d' % divmod(int(seconds), 60)
+
+
+class Running:
+    def __init__(self, job, process, log_path, holds, started):
+        self.job, self.process, self.log_path, self.holds, self.started = job, process, log_path, holds, started
+
+
+class Scheduler:
+    def __init__(self, jobs, root, run_dir, env, out=sys.stdout):
+        self.jobs, self.root, self.run_dir, self.env, self.out = jobs, root, run_dir, env, out
+        self.pending = list(jobs)
+        self.running = {}
+        self.results = {}  # name -> (passed, seconds, started offset, note)
+        self.t0 = time.monotonic()
+        self.tty = out.isatty()
+        self.last_progress = 0.0
+        self.last_lines = {}
+
+    # ------------------------------------------------------------------ output
+    def say(self, text):
+        self.out.write('%s[%s] %s\n' % ('\r\033[K' if self.tty else '', time.strftime('%H:%M:%S'), text))
+        self.out.flush()
+
+    def last_line(self, path):
+        try:
+            with open(path, 'rb') as handle:
+                handle.seek(max(0, os.path.getsize(path) - 4096))
+                lines = [line.strip() for line in handle.read().decode('utf-8', 'replace').splitlines() if line.strip()]
+        except OSError:
+            return ''
+        text = lines[-1] if lines else ''
+        text = ''.join(ch for ch in text if ch.isprintable())
+        return text[:100]
+
+    def progress(self):
+        now = time.monotonic()
+        if not self.running or now - self.last_progress < (2 if self.tty else PROGRESS_EVERY):
+            return
+        self.last_progress = now
+        for name, run in sorted(self.running.items()):
+            line = self.last_line(run.log_path)
+            if self.tty or self.last_lines.get(name) != line:
+                self.say('  .. %-20s %6s  %s' % (name, minutes(now - run.started), line))
+                self.last_lines[name] = line
+        waiting = [job.name for job in self.pending]
+        if waiting:
+            self.say('  .. waiting: %s' % ' '.join(waiting))
+
+    def show_log(self, name, path, passed):
+        with open(path, encoding='utf-8', errors='replace') as handle:
+            lines = handle.read().splitlines()
+        shown = lines if not passed else lines[-TAIL_PASSED:]
+        self.out.write('\033[1m--- %s: %s%s (log %s)\033[0m\n' % (
+            name, 'passed' if passed else 'FAILED', '' if not passed or len(lines) <= TAIL_PASSED else
+            ', last %d of %d lines' % (TAIL_PASSED, len(lines)), path))
+        for line in shown:
+            self.out.write('  %s\n' % line)
+        self.out.flush()
+
+    # -------------------------------------------------------------- scheduling
+    def blocked_by_failure(self, job):
+        failed = [need for need in job.needs if need in self.results and not self.results[need][0]]
+        return failed
+
+    def ready(self, job):
+        return all(need in self.results and self.results[need][0] for need in job.needs)
+
+    def cpu_free(self):
+        return CPU_SLOTS - sum(run.job.cpu for run in self.running.values())
+
+    def build_running(self):
+        return any(run.job.build for run in self.running.values())
+
+    def start(self, job):
+        holds = []
+        for resource in job.holds:
+            try:
+                holds.append(locks.Hold(resource, purpose='tests/run.sh %s' % job.name).acquire())
+            except locks.Busy as exc:
+                for hold in holds:
+                    hold.release()
+                if not self.last_lines.get('busy:' + job.name):
+                    self.say('%s waits: %s' % (job.name, exc))
+                    self.last_lines['busy:' + job.name] = True
+                return False
+        log_path = os.path.join(self.run_dir, job.name + '.log')
+        env = dict(self.env, KUBEAUTH_JOB=job.name, KUBEAUTH_TREE_ROOT=os.path.join(self.run_dir, 'trees', job.name))
+        handle = open(log_path, 'wb')  # pylint: disable=consider-using-with  # closed when the job ends
+        process = subprocess.Popen(['bash', os.path.join(self.root, 'tests', 'run.sh'), '--job', job.name],
+                                   stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
+                                   cwd=self.root, start_new_session=True)
+        handle.close()
+        self.running[job.name] = Running(job, process, log_path, holds, time.monotonic())
+        self.say('start %s%s' % (job.name, ' (holds %s)' % ', '.join(job.holds) if job.holds else ''))
+        return True
+
+    def finish(self, name, code):
+        run = self.running.pop(name)
+        for hold in run.holds:
+            hold.release()
+        seconds = time.monotonic() - run.started
+        passed = code == 0
+        self.results[name] = (passed, seconds, run.started - self.t0, '' if passed else 'exit %d' % code)
+        self.say('%s %s in %s' % (name, 'passed' if passed else 'FAILED', minutes(seconds)))
+        self.show_log(name, run.log_path, passed)
+
+    def step(self):
+        for name, run in list(self.running.items()):
+            code = run.process.poll()
+            if code is not None:
+                self.finish(name, code)
+        for job in list(self.pending):
+            failed = self.blocked_by_failure(job)
+            if failed:
+                self.pending.remove(job)
+                self.results[job.name] = (False, 0.0, time.monotonic() - self.t0, 'not run: %s failed' % ', '.join(failed))
+                self.say('%s not run: it needs %s, which failed' % (job.name, ', '.join(failed)))
+                continue
+            if not self.ready(job) or job.cpu > self.cpu_free() or (job.build and self.build_running()):
+                continue
+            if self.start(job):
+                self.pending.remove(job)
+
+    def run(self):
+        try:
+            while self.pending or self.running:
+                self.step()
+                self.progress()
+                time.sleep(0.5)
+        except KeyboardInterrupt:
+            self.stop_all()
+            raise
+        return self.results
+
+    def stop_all(self):
+        for run in self.running.values():
+            try:
+                os.killpg(run.process.pid, signal.SIGTERM)
+            except OSError:
+                pass
+        for run in self.running.values():
+            try:
+                run.process.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                os.killpg(run.process.pid, signal.SIGKILL)
+            for hold in run.holds:
+                hold.release()
+
+
+def prune_runs(runs_dir, keep=5):
+    """Old runs' logs and trees: the newest few are kept."""
+    try:
+        names = sorted(name for name in os.listdir(runs_dir) if name[:1].isdigit())
+    except OSError:
+        return
+    for name in names[:-keep]:
+        shutil.rmtree(os.path.join(runs_dir, name), ignore_errors=True)
