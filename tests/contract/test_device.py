@@ -115,7 +115,7 @@ def test_person_enters_the_code_and_the_device_gets_tokens(device):
     person = enter(client, setup, answer)
     components = [step["what"] for step in person.steps if not step["what"] == "get"]
     assert components == ["ak-stage-identification", "ak-stage-password", "xak-flow-redirect", "ak-provider-oauth2-device-code",
-                          "xak-flow-redirect", "ak-provider-oauth2-device-code-finish", "xak-flow-redirect"]
+                          "xak-flow-redirect", "ak-provider-oauth2-device-code-finish"]
     assert person.steps[1]["url"].endswith("/flows/-/default/authentication/?next=/device")
     response = poll(client, answer["device_code"])
     assert response.status_code == 200, response.text
@@ -209,6 +209,18 @@ def test_expiry_is_only_enforced_by_the_cleanup_task(device):
             enter(client, setup, answer)
     finally:
         client.api("PATCH", f"providers/oauth2/{setup.provider['pk']}/", json={"access_code_validity": "minutes=1"})
+
+
+def test_answering_the_finish_stage_is_a_flow_error(device):
+    """authentik's page for the finish stage sends nothing back; an answer fails (challenge_valid returns nothing),
+    after the code is bound: the device gets its token all the same."""
+    client, setup = device
+    answer = authorize(client).json()
+    person = enter(client, setup, answer)
+    failed = person.session.post(person.steps[-1]["url"], json={"component": "ak-provider-oauth2-device-code-finish"}, timeout=30)
+    assert failed.status_code == 200 and failed.json()["component"] == "ak-stage-flow-error"
+    assert "error" not in failed.json(), "the error text is for superusers only"
+    assert poll(client, answer["device_code"]).status_code == 200
 
 
 def test_no_response_violations(device):

@@ -115,10 +115,14 @@ class Person:
             elif component == 'ak-provider-oauth2-device-code' and self.device_code:
                 answer = {'code': self.device_code}
             elif component == 'ak-provider-oauth2-device-code-finish':
+                # "You may close this page now": authentik's page shows it and sends nothing back (an answer would
+                # fail with a flow error); the device has its token.
                 self.device_done = True
-                answer = {}
+                return None
             elif component == 'ak-stage-access-denied':
                 raise PersonError('access denied: %s' % challenge.get('error_message', ''))
+            elif component == 'ak-stage-flow-error':
+                raise PersonError('%s failed: %s' % (slug, challenge.get('error', '')))
             else:
                 raise PersonError('a stage this person cannot answer: %s' % component)
             challenge = self.call('POST', executor, dict(answer, component=component))

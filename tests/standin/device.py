@@ -240,9 +240,13 @@ class DeviceCodes:
         return dict(self.app.spec.properties("OAuthDeviceCodeChallengeResponseRequest"))["code"].get("type") == "integer"
 
     def stage_finish(self, executor, ctx, flow, session, plan, data) -> Response:
-        """OAuthDeviceCodeFinishStage: its challenge binds the device token to the person; the answer ends the flow."""
+        """OAuthDeviceCodeFinishStage: its challenge binds the device token to the person, and the page says it may be
+        closed (the web interface never answers it). An answer fails: challenge_valid calls stage_ok() but returns
+        nothing, and the executor's to_stage_response(None) raises, so the flow error challenge (no error text for a
+        person who is not a superuser) comes back (2024.6 to 2026.2; seen on the real 2025.10.4 and 2026.2.2)."""
         if data is not None:
-            return executor.stage_ok(ctx, flow, session)
+            session["plan"]["stages"].pop(0)
+            return plain_json(200, executor.shaped({"component": "ak-stage-flow-error", "request_id": ctx.request.request_id}))
         token = self.store.get("device_tokens", plan["device"])
         if token is not None:
             token["user"] = session["user"]

@@ -33,6 +33,7 @@ CHALLENGES = {
     "xak-flow-redirect": "RedirectChallenge", "xak-flow-shell": "ShellChallenge",
     "ak-provider-oauth2-device-code": "OAuthDeviceCodeChallenge",
     "ak-provider-oauth2-device-code-finish": "OAuthDeviceCodeFinishChallenge",
+    "ak-stage-flow-error": "FlowErrorChallenge",
 }
 # ChallengeTypes' type (before 2024.8) of the components that are not native stages.
 CHALLENGE_TYPES = {"xak-flow-redirect": "redirect", "xak-flow-shell": "shell"}
