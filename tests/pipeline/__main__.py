@@ -1,6 +1,7 @@
 """bash tests/run.sh [quick | STAGE...]: the plan's jobs, side by side, then each job's time and the total."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -43,6 +44,10 @@ def summary(jobs, results, total, out):
     return not failed
 
 
+def _interrupt(number, frame):  # pylint: disable=unused-argument  # signal handler's signature
+    raise KeyboardInterrupt('signal %d' % number)
+
+
 def main(argv):
     root = os.environ['KUBEAUTH_ROOT']
     cache = os.environ['KUBEAUTH_CACHE']
@@ -57,14 +62,21 @@ def main(argv):
     prune_runs(runs_dir)
     env = dict(os.environ, KUBEAUTH_RUN_DIR=run_dir)
     started = time.monotonic()
+    # Stopped from outside (CI's time limit, a closed terminal): every job's process group is stopped, as on ^C.
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, _interrupt)
     scheduler = Scheduler(jobs, root, run_dir, env)
     scheduler.say('jobs: %s (logs in %s)' % (' '.join(job.name for job in jobs), run_dir))
+    interrupted = False
     try:
         results = scheduler.run()
+    except KeyboardInterrupt as exc:
+        scheduler.say('stopped (%s): every running job was stopped' % (exc or 'interrupted'))
+        results, interrupted = scheduler.results, True
     finally:
         down_ok = teardown(jobs, root, run_dir, env, scheduler.say)
     ok = summary(jobs, results, time.monotonic() - started, sys.stdout)
-    return 0 if ok and down_ok else 1
+    return 130 if interrupted else 0 if ok and down_ok else 1
 
 
 if __name__ == '__main__':
