@@ -106,6 +106,7 @@ def test_device_code(authentik, tmp_path, unique, domain):
     (dict(authentik_oidc_device_flow_slug='device code'), 'authentik_oidc_device_flow_slug'),
     (dict(authentik_oidc_device_flow_title=' '), 'authentik_oidc_device_flow_title'),
     (dict(authentik_oidc_offline_access='sometimes'), 'authentik_oidc_offline_access'),
+    (dict(authentik_oidc_device_brand_domain=' login.example.com'), 'authentik_oidc_device_brand_domain'),
 ])
 def test_bad_input_is_refused_before_any_write(authentik, tmp_path, unique, bad, option):
     authentik.reset_log()
