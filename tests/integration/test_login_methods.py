@@ -123,8 +123,8 @@ def test_grants_that_are_off_fail_where_authentik_enforces_them(tmp_path, unique
     try:
         server = Server(handle.url, handle.token, handle.ca_path, '2026.5.0', standin=handle)
         person = server.api_json('POST', 'core/users/', json=dict(username=unique + '-p', name='p', email=unique + '@example.com'))
-        server.api_json('POST', 'core/tokens/', json=dict(identifier=unique + '-pw', intent='app_password', user=person['pk'],
-                                                         expiring=False))
+        token = dict(identifier=unique + '-pw', intent='app_password', user=person['pk'], expiring=False)
+        server.api_json('POST', 'core/tokens/', json=token)
         password = server.api_json('GET', 'core/tokens/%s-pw/view_key/' % unique)['key']
         groups = [{'name': unique + '-admins', 'users': [person['username']]}]
 

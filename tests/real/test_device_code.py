@@ -6,7 +6,8 @@ assertions: what tests/contract/test_device.py holds the stand-in to, checked ag
 A person (tests/e2e/person.py) opens the verification page on "another machine", logs in and types the code; the
 device then polls the token endpoint. Each side gets its own provider, application, group, user and device code flow
 (unique names); the real server's default brand gets the flow for the duration of the module and its previous device
-code flow back afterwards.
+code flow back afterwards (unless another one was set meanwhile). test_no_device_code_flow_on_the_brand clears it for
+a moment: a device code login of another test on the same server at that moment gets a 404.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -44,6 +45,13 @@ class Side:
         self.brand = client.api('GET', 'core/brands/', params={'default': 'true'}).json()['results'][0]
         self.set_brand_flow(self.flow['pk'])
 
+    def restore_brand(self):
+        """The brand's previous device code flow back, unless something else (an end-to-end site.yml on the same
+        server) has set another one meanwhile."""
+        now = self.client.api('GET', 'core/brands/%s/' % self.brand['brand_uuid']).json()
+        if now['flow_device_code'] in (self.flow['pk'], None):
+            self.set_brand_flow(self.brand['flow_device_code'])
+
     def set_brand_flow(self, pk):
         response = self.client.api('PATCH', 'core/brands/%s/' % self.brand['brand_uuid'], json={'flow_device_code': pk})
         assert response.status_code == 200, response.text
@@ -71,7 +79,7 @@ class Side:
         return person
 
     def cleanup(self):
-        self.set_brand_flow(self.brand['flow_device_code'])
+        self.restore_brand()
         api = self.client.api
         api('DELETE', 'core/applications/%s/' % self.unique)
         api('DELETE', 'providers/oauth2/%s/' % self.setup.provider['pk'])

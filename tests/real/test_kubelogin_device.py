@@ -7,7 +7,8 @@ kubelogin prints the ExecCredential kubectl would hand the apiserver (tests/e2e/
 apiserver on the test node); a refused person leaves kubelogin without a token.
 
 The default brand gets the role's device code flow for the duration of the module (authentik serves /device with the
-brand of the host people open, 127.0.0.1 here) and its previous device code flow back afterwards.
+brand of the host people open, 127.0.0.1 here) and its previous device code flow back afterwards, unless another one
+was set meanwhile.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -80,7 +81,9 @@ def site_fixture(real, real_client, tmp_path_factory):
         args = yaml.safe_load(handle)['users'][0]['user']['exec']['args']
     yield {'unique': unique, 'args': args, 'cache': str(tmp_path / 'cache'), 'ca': real.ca_path,
            'user': (user['username'], passwords[user['username']]), 'outsider': (outsider['username'], passwords[outsider['username']])}
-    api('PATCH', 'core/brands/%s/' % brand['brand_uuid'], json={'flow_device_code': brand['flow_device_code']})
+    flow = api('GET', 'flows/instances/%s-device/' % unique).json()
+    if api('GET', 'core/brands/%s/' % brand['brand_uuid']).json()['flow_device_code'] in (flow.get('pk'), None):
+        api('PATCH', 'core/brands/%s/' % brand['brand_uuid'], json={'flow_device_code': brand['flow_device_code']})
     api('DELETE', 'core/applications/%s/' % unique)
     for provider in api('GET', 'providers/oauth2/', params={'name': unique}).json()['results']:
         api('DELETE', 'providers/oauth2/%s/' % provider['pk'])
