@@ -30,8 +30,10 @@ __metaclass__ = type
 import json
 import os
 import re
+import subprocess
 import sys
-from urllib.parse import urlencode, urljoin, urlsplit
+import threading
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import requests
 
@@ -156,6 +158,36 @@ def page_title(html):
 def redacted(url):
     """A URL without the values of code and state (they are secrets for a moment)."""
     return re.sub(r'([?&#](?:code|state)=)[^&]*', r'\1<redacted>', url)
+
+
+DEVICE_PROMPT = re.compile(r'Please visit the following URL in your browser: (\S+)')
+
+
+def run_with_device_code(command, person, env=None, timeout=900):
+    """Run kubelogin (or kubectl running it); when it prints the device code link, `person` (None: nobody) opens the
+    verification page without the code, as on another machine, and types the code.
+    Returns (completed process, the printed link or None, the person's error or None)."""
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    seen = {'link': None, 'error': None, 'stderr': []}
+
+    def watch():
+        for line in proc.stderr:
+            seen['stderr'].append(line)
+            match = DEVICE_PROMPT.search(line)
+            if match and seen['link'] is None:
+                seen['link'] = match.group(1)
+                if person is not None:
+                    link = urlsplit(match.group(1))
+                    try:
+                        person.enter_device_code('%s://%s%s' % (link.scheme, link.netloc, link.path), parse_qs(link.query)['code'][0])
+                    except PersonError as exc:
+                        seen['error'] = str(exc)
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    stdout = proc.stdout.read()
+    proc.wait(timeout=timeout)
+    watcher.join(timeout=60)
+    return subprocess.CompletedProcess(command, proc.returncode, stdout, ''.join(seen['stderr'])), seen['link'], seen['error']
 
 
 def main(argv):

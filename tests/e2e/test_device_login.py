@@ -16,23 +16,18 @@ __metaclass__ = type
 import base64
 import json
 import os
-import re
-import subprocess
-import threading
 import time
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from e2e.authentik_user import ensure_user
-from e2e.person import Person, PersonError
+from e2e.person import Person, run_with_device_code
 from e2e.stack import HERE, TEST_USER, node_env
 
 pytestmark = pytest.mark.node
 
 PLAYBOOK = os.path.join(HERE, 'playbooks', 'user_kubeconfig.yml')
 USER = 'oidc:' + TEST_USER['email']
-PROMPT = re.compile(r'Please visit the following URL in your browser: (\S+)')
 
 
 class DeviceLogin:
@@ -60,31 +55,8 @@ class DeviceLogin:
         Returns (completed process, the printed link or None, the person's error or None)."""
         kubectl = node_env()['kubectl']
         path = os.pathsep.join([os.path.dirname(self.stack.kubelogin), os.path.dirname(kubectl), os.environ.get('PATH', '')])
-        proc = subprocess.Popen([kubectl, '--kubeconfig', self.kubeconfig] + list(args), env=dict(os.environ, PATH=path),
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
-        seen = {'link': None, 'error': None, 'stderr': []}
-
-        def watch():
-            for line in proc.stderr:
-                seen['stderr'].append(line)
-                match = PROMPT.search(line)
-                if match and seen['link'] is None:
-                    seen['link'] = match.group(1)
-                    if person is not None:
-                        link = urlsplit(match.group(1))
-                        code = parse_qs(link.query)['code'][0]
-                        try:
-                            # As on another machine: the page without the code, then the code typed in.
-                            person.enter_device_code('%s://%s%s' % (link.scheme, link.netloc, link.path), code)
-                        except PersonError as exc:
-                            seen['error'] = str(exc)
-        watcher = threading.Thread(target=watch)
-        watcher.start()
-        stdout = proc.stdout.read()
-        proc.wait(timeout=300)
-        watcher.join(timeout=60)
-        done = subprocess.CompletedProcess(proc.args, proc.returncode, stdout, ''.join(seen['stderr']))
-        return done, seen['link'], seen['error']
+        return run_with_device_code([kubectl, '--kubeconfig', self.kubeconfig] + list(args), person, env=dict(os.environ, PATH=path),
+                                    timeout=300)
 
     def cached(self):
         names = [name for name in os.listdir(self.cache) if not name.endswith('.lock')]

@@ -17,21 +17,16 @@ __metaclass__ = type
 
 import json
 import os
-import re
 import subprocess
 import sys
-import threading
 import uuid
-from urllib.parse import parse_qs, urlsplit
 
 import jwt
 import pytest
 import yaml
 
 from e2e import kubelogin
-from e2e.person import Person, PersonError
-
-PROMPT = re.compile(r'Please visit the following URL in your browser: (\S+)')
+from e2e.person import Person, run_with_device_code
 
 
 def ansible_playbook(play, tmp_path, real, name):
@@ -98,28 +93,8 @@ def get_token(site, who, cache_name):
     """kubelogin with the kubeconfig's exec arguments; `who` enters the printed code. (process, link, person's error)."""
     binary = kubelogin.build()
     args = [a for a in site['args'][1:] if not a.startswith('--token-cache-dir=')]
-    proc = subprocess.Popen([binary] + args + ['--token-cache-dir=' + os.path.join(site['cache'], cache_name)],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
-    seen = {'link': None, 'error': None, 'stderr': []}
-
-    def watch():
-        for line in proc.stderr:
-            seen['stderr'].append(line)
-            match = PROMPT.search(line)
-            if match and seen['link'] is None:
-                seen['link'] = match.group(1)
-                link = urlsplit(match.group(1))
-                person = Person(who[0], who[1], site['ca'])
-                try:
-                    person.enter_device_code('%s://%s%s' % (link.scheme, link.netloc, link.path), parse_qs(link.query)['code'][0])
-                except PersonError as exc:
-                    seen['error'] = str(exc)
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    stdout = proc.stdout.read()
-    proc.wait(timeout=900)
-    watcher.join(timeout=60)
-    return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, ''.join(seen['stderr'])), seen['link'], seen['error']
+    return run_with_device_code([binary] + args + ['--token-cache-dir=' + os.path.join(site['cache'], cache_name)],
+                                Person(who[0], who[1], site['ca']))
 
 
 def test_the_kubeconfig_asks_for_a_device_code_and_offline_access(site):
