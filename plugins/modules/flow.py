@@ -92,9 +92,8 @@ options:
 seealso:
   - module: kubeauth.authentik.brand
   - module: kubeauth.authentik.flow_info
-  - name: authentik's device code flow
-    description: The flow and brand setting authentik's device code grant needs.
-    link: https://docs.goauthentik.io/add-secure-apps/providers/oauth2/device_code
+  - ref: ansible_collections.kubeauth.authentik.docsite.login_methods
+    description: Login methods, and what a device code login needs in authentik.
 '''
 
 EXAMPLES = r'''
