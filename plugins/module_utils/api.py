@@ -26,6 +26,20 @@ GROUPS = 'core/groups/'
 USERS = 'core/users/'
 BINDINGS = 'policies/bindings/'
 POLICIES = 'policies/all/'
+BRANDS = 'core/brands/'
+
+# A brand's flow settings and the designation authentik's brand form offers for each.
+BRAND_FLOWS = (
+    ('flow_authentication', 'authentication'),
+    ('flow_invalidation', 'invalidation'),
+    ('flow_recovery', 'recovery'),
+    ('flow_unenrollment', 'unenrollment'),
+    ('flow_user_settings', 'stage_configuration'),
+    ('flow_device_code', 'stage_configuration'),
+)
+# Objects that authentik deletes together with a flow and that belong to the flow itself (its stage
+# bindings, its policy bindings, its pending flow tokens); anything else it would delete is someone else's.
+FLOW_OWN_PARTS = frozenset(['authentik_flows.flowstagebinding', 'authentik_policies.policybinding', 'authentik_flows.flowtoken'])
 
 MANAGED_SCOPE_PREFIX = 'goauthentik.io/providers/oauth2/scope-'
 
@@ -115,18 +129,44 @@ class AuthentikAPI:
             raise InputError(option, '%d objects match %s; make it unique' % (len(found), filters))
         return found[0] if found else None
 
-    def flow_pk(self, ref, option, designation=None):
-        """The id of a flow given by slug or by id (a flow's detail URL takes the slug, so an id is read by filter)."""
+    def flow_pk(self, ref, option, designation=None, may_be_created=False):
+        """The id of a flow given by slug or by id (a flow's detail URL takes the slug, so an id is read by filter).
+
+        may_be_created: a slug that does not exist yet is, in check mode, a flow an earlier task of the run would create
+        (kubeauth.authentik.flow), and so is the placeholder id that task returns in check mode.
+        """
+        if may_be_created and is_pending(ref):
+            return self.passed_pending(option, ref)
         flow = self.find_one(FLOWS, option, flow_uuid=ref) if is_id(ref) else None
         flow = flow or self.find_one(FLOWS, option, slug=ref)
         if flow is None:
             known = sorted(f['slug'] for f in self.client.list(FLOWS, params={'designation': designation} if designation else None))
-            raise InputError(option, 'no flow with %s %r; flows%s on this server: %s'
-                             % ('id or slug' if is_id(ref) else 'slug', ref, ' of designation %s' % designation if designation else '',
-                                ', '.join(known) or 'none'))
+            message = ('no flow with %s %r; flows%s on this server: %s'
+                       % ('id or slug' if is_id(ref) else 'slug', ref, ' of designation %s' % designation if designation else '',
+                          ', '.join(known) or 'none'))
+            if may_be_created and not is_id(ref):
+                return self.missing(option, 'flow', ref, message + ' (create it first with kubeauth.authentik.flow)')
+            raise InputError(option, message)
         if designation and flow.get('designation') != designation:
             raise InputError(option, 'flow %r has designation %r, expected %r' % (flow['slug'], flow.get('designation'), designation))
         return flow['pk']
+
+    def flow_by_slug(self, slug):
+        """A flow by its slug (the key of its detail URL), or None."""
+        return self.client.get('%s%s/' % (FLOWS, slug), missing_ok=True)
+
+    def flow_deletes_others(self, slug):
+        """What authentik would delete together with the flow besides the flow's own parts, from its used_by list:
+        e.g. every provider whose authorization flow it is (that relation cascades)."""
+        used = self.client.get('%s%s/used_by/' % (FLOWS, slug)) or []
+        return [item for item in used if item.get('action') in ('cascade', 'cascade_many')
+                and '%s.%s' % (item.get('app'), item.get('model_name')) not in FLOW_OWN_PARTS]
+
+    def brand(self, domain, option):
+        """The brand with exactly this domain, or, without a domain, the default brand (None if there is none)."""
+        if domain:
+            return self.find_one(BRANDS, option, domain=domain)
+        return self.find_one(BRANDS, option, default='true')
 
     def default_invalidation_flow(self, option):
         """The stock invalidation flow where the release requires one, else None."""

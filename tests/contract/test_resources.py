@@ -90,6 +90,43 @@ def test_flow_delete_cascades_to_providers(client):
     assert flow_pk(client, "default-provider-authorization-implicit-consent")
 
 
+def test_brand_crud_and_the_default_brand(client):
+    """Brands: the default brand of the blueprint, CRUD of another, one default, unique domains."""
+    default = client.api("GET", "core/brands/", params={"default": "true"}).json()["results"]
+    assert [b["domain"] for b in default] == ["authentik-default"]
+    assert default[0]["flow_authentication"] == flow_pk(client, "default-authentication-flow")
+    assert default[0]["flow_device_code"] is None
+    device = client.api("POST", "flows/instances/", json={"name": "Device", "slug": "crud-device", "title": "Device",
+                                                          "designation": "stage_configuration"}).json()
+    created = crud(client, "core/brands/", "brand_uuid", {"domain": "crud.example.com"}, {"flow_device_code": device["pk"]})
+    assert created["default"] is False and created["flow_authentication"] is None
+    assert client.api("POST", "core/brands/", json={"domain": "authentik-default"}).json() == {"domain": ["This field must be unique."]}
+    assert client.api("POST", "core/brands/", json={"domain": "x.example.com", "default": True}).json() == {
+        "default": ["Only a single brand can be set as default."]}
+    assert client.api("GET", "core/brands/", params={"domain": "crud.example.com"}).json()["results"] == []
+
+
+def test_flow_used_by_and_delete_clears_brands(client):
+    """used_by lists the brands and providers pointing at a flow; deleting it clears the brands' setting (SET_NULL)."""
+    flow = client.api("POST", "flows/instances/", json={"name": "Used", "slug": "used-flow", "title": "Used",
+                                                        "designation": "stage_configuration"}).json()
+    brand = client.api("POST", "core/brands/", json={"domain": "used.example.com", "flow_device_code": flow["pk"],
+                                                     "flow_user_settings": flow["pk"]}).json()
+    used = client.api("GET", "flows/instances/used-flow/used_by/").json()
+    assert used == [{"app": "authentik_brands", "model_name": "brand", "pk": brand["brand_uuid"], "name": "Brand used.example.com",
+                     "action": "set_null"}] * 2
+    authorization = client.api("POST", "flows/instances/", json={"name": "Authz", "slug": "used-authz", "title": "Authz",
+                                                                 "designation": "authorization"}).json()
+    provider = client.api("POST", "providers/oauth2/", json=provider_body(client, "used-by", authorization_flow=authorization["pk"])).json()
+    assert client.api("GET", "flows/instances/used-authz/used_by/").json() == [
+        {"app": "authentik_core", "model_name": "provider", "pk": str(provider["pk"]), "name": "used-by", "action": "cascade"}]
+    assert client.api("DELETE", "flows/instances/used-flow/").status_code == 204
+    after = client.api("GET", f"core/brands/{brand['brand_uuid']}/").json()
+    assert after["flow_device_code"] is None and after["flow_user_settings"] is None
+    client.api("DELETE", f"core/brands/{brand['brand_uuid']}/")
+    client.api("DELETE", f"providers/oauth2/{provider['pk']}/")
+
+
 def test_no_response_violations(client):
     """All answers of this module validate against the release's schema."""
     assert client.violations("response") == []

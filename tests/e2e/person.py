@@ -1,6 +1,8 @@
 # -*- coding: utf-8 -*-
 # GNU General Public License v3.0+ (see https://www.gnu.org/licenses/gpl-3.0.txt)
-"""A person at a browser, for kubelogin's `--browser-command`: opens the URL, logs in, consents, goes back.
+"""A person at a browser, for kubelogin's `--browser-command`: opens the URL, logs in, consents, goes back;
+or, for kubelogin's device code login, a person at another machine who opens the verification page, logs in and
+types the code kubelogin printed (enter_device_code).
 
     kubectl oidc-login get-token ... --browser-command=<wrapper running: person.py URL>
 
@@ -14,6 +16,11 @@ Where authentik answers with an error page, it stops and says so, like a person 
 
 Who logs in comes from the JSON file named by $KUBEAUTH_PERSON: {"username", "password",
 "ca" (the CA file of authentik's certificate), "trace" (optional: where to write the steps as JSON)}.
+
+The device code login (RFC 8628) as a person does it: open the verification URI kubelogin printed, without
+the code in it (authentik sends a person who is not logged in to its login flow first), then type the code into
+the brand's device code flow (ak-provider-oauth2-device-code), pass the provider's authorization flow (consent
+if it asks) and see the finish stage (ak-provider-oauth2-device-code-finish), which binds the code to the person.
 """
 
 from __future__ import absolute_import, division, print_function
@@ -23,8 +30,10 @@ __metaclass__ = type
 import json
 import os
 import re
+import subprocess
 import sys
-from urllib.parse import urlencode, urljoin, urlsplit
+import threading
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import requests
 
@@ -43,6 +52,8 @@ class Person:
         self.session.verify = ca
         self.steps = []
         self.page = None
+        self.device_code = None
+        self.device_done = False
 
     def note(self, what, url, status=None):
         self.steps.append({'what': what, 'url': url, 'status': status})
@@ -63,11 +74,23 @@ class Person:
             path = urlsplit(url).path
             if response.status_code == 200 and path.startswith('/if/flow/'):
                 url = self.run_flow(url, path.split('/')[3])
+                if url is None:
+                    return response
                 continue
             if response.status_code >= 400:
-                raise PersonError('%s answered %d: %s' % (url.split('?')[0], response.status_code, page_title(response.text)))
+                raise PersonError('%s answered %d: %s' % (url.split('?')[0], response.status_code,
+                                                          page_title(response.text) or '(an empty page)'))
+            if self.device_code and page_title(response.text) == 'Permission denied':
+                raise PersonError('%s says: Permission denied' % url.split('?')[0])
             return response
         raise PersonError('more than %d steps without getting back to kubelogin' % MAX_STEPS)
+
+    def enter_device_code(self, verification_uri, user_code):
+        """Open the verification page, log in, type the code; returns once authentik has bound it to this person."""
+        self.device_code = user_code
+        self.open(verification_uri)
+        if not self.device_done:
+            raise PersonError('the device code was never accepted')
 
     def run_flow(self, page_url, slug):
         """What the flow interface's script does; returns where the flow sends the browser next."""
@@ -81,15 +104,27 @@ class Person:
             if challenge.get('response_errors'):
                 raise PersonError('%s refused the answer: %s' % (component, json.dumps(challenge['response_errors'])))
             if component == 'xak-flow-redirect':
-                return urljoin(base + '/', challenge['to'])
+                # After the device code's finish stage a person closes the page: the device has its token.
+                return None if self.device_done else urljoin(base + '/', challenge['to'])
+            if component == 'xak-flow-shell':
+                raise PersonError('%s shows a page: %s' % (slug, page_title(challenge.get('body', ''))))
             if component == 'ak-stage-identification':
                 answer = {'uid_field': self.username}
             elif component == 'ak-stage-password':
                 answer = {'password': self.password}
             elif component == 'ak-stage-consent':
                 answer = {'token': challenge['token']}
+            elif component == 'ak-provider-oauth2-device-code' and self.device_code:
+                answer = {'code': self.device_code}
+            elif component == 'ak-provider-oauth2-device-code-finish':
+                # "You may close this page now": authentik's page shows it and sends nothing back (an answer would
+                # fail with a flow error); the device has its token.
+                self.device_done = True
+                return None
             elif component == 'ak-stage-access-denied':
                 raise PersonError('access denied: %s' % challenge.get('error_message', ''))
+            elif component == 'ak-stage-flow-error':
+                raise PersonError('%s failed: %s' % (slug, challenge.get('error', '')))
             else:
                 raise PersonError('a stage this person cannot answer: %s' % component)
             challenge = self.call('POST', executor, dict(answer, component=component))
@@ -117,12 +152,42 @@ class Person:
 def page_title(html):
     """The heading of an HTML page (authentik's error pages put the error's title there)."""
     match = re.search(r'<h1[^>]*>\s*(.*?)\s*</h1>', html, re.S) or re.search(r'<title>\s*(.*?)\s*</title>', html, re.S)
-    return re.sub(r'\s+', ' ', match.group(1)) if match else html[:200]
+    return re.sub(r'\s+', ' ', match.group(1)).strip() if match else html[:200]
 
 
 def redacted(url):
     """A URL without the values of code and state (they are secrets for a moment)."""
     return re.sub(r'([?&#](?:code|state)=)[^&]*', r'\1<redacted>', url)
+
+
+DEVICE_PROMPT = re.compile(r'Please visit the following URL in your browser: (\S+)')
+
+
+def run_with_device_code(command, person, env=None, timeout=900):
+    """Run kubelogin (or kubectl running it); when it prints the device code link, `person` (None: nobody) opens the
+    verification page without the code, as on another machine, and types the code.
+    Returns (completed process, the printed link or None, the person's error or None)."""
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
+    seen = {'link': None, 'error': None, 'stderr': []}
+
+    def watch():
+        for line in proc.stderr:
+            seen['stderr'].append(line)
+            match = DEVICE_PROMPT.search(line)
+            if match and seen['link'] is None:
+                seen['link'] = match.group(1)
+                if person is not None:
+                    link = urlsplit(match.group(1))
+                    try:
+                        person.enter_device_code('%s://%s%s' % (link.scheme, link.netloc, link.path), parse_qs(link.query)['code'][0])
+                    except PersonError as exc:
+                        seen['error'] = str(exc)
+    watcher = threading.Thread(target=watch)
+    watcher.start()
+    stdout = proc.stdout.read()
+    proc.wait(timeout=timeout)
+    watcher.join(timeout=60)
+    return subprocess.CompletedProcess(command, proc.returncode, stdout, ''.join(seen['stderr'])), seen['link'], seen['error']
 
 
 def main(argv):

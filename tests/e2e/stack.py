@@ -72,6 +72,9 @@ class Stack:
                 'apiserver_oidc_mode': 'flags',
                 # Only members of these groups may log in (the role is closed by default).
                 'authentik_oidc_access_groups': [{'name': TEST_USER['group']}],
+                # Every way the tests log in: a browser (test_kubelogin), a device code, the password grant of the user
+                # kubeconfig below, the client credentials of oidc_verify.
+                'authentik_oidc_login_methods': ['authcode', 'device-code', 'password', 'client-credentials'],
                 'apiserver_oidc_kubectl': env['kubectl'], 'apiserver_oidc_crictl': crictl['bin'],
                 'apiserver_oidc_crictl_config': crictl['config'], 'apiserver_oidc_persist_kubeadm_config': True,
                 'oidc_rbac_kubectl': env['kubectl'],
@@ -80,8 +83,8 @@ class Stack:
                 'oidc_kubeconfig_issuer_ca_file': self.standin.ca_path, 'oidc_kubeconfig_current_context': True,
                 # No browser here: kubelogin's password grant, which authentik answers for app passwords;
                 # its token cache stays in the state directory.
-                'oidc_kubeconfig_extra_args': ['--grant-type=password', '--username=' + TEST_USER['username'],
-                                               '--password={{ oidc_verify_app_password }}',
+                'oidc_kubeconfig_login_method': 'password', 'oidc_kubeconfig_username': TEST_USER['username'],
+                'oidc_kubeconfig_extra_args': ['--password={{ oidc_verify_app_password }}',
                                                '--token-cache-dir=' + os.path.join(self.state_dir, 'kubelogin-cache')],
                 'oidc_verify_kubectl': env['kubectl'], 'oidc_verify_crictl': crictl['bin'], 'oidc_verify_crictl_config': crictl['config'],
                 'oidc_verify_username': TEST_USER['username'],

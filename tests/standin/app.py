@@ -26,7 +26,8 @@ BODY_METHODS = ("POST", "PUT", "PATCH")
 class StandinApp:
     """One emulated authentik instance (HTTP-server independent)."""
 
-    def __init__(self, version: str, token: str, admin_email: str = "admin@example.com", key_size: int = 4096):
+    def __init__(self, version: str, token: str, admin_email: str = "admin@example.com", key_size: int = 4096,
+                 device_throttle: str = None):
         self.profile = get_profile(version)
         self.spec = Spec(self.profile)
         check_profile(self.spec)
@@ -49,7 +50,7 @@ class StandinApp:
             self.resources[resource.name] = resource
             for route in resource.routes():
                 self.router.add(route)
-        self.oidc = OIDC(self)
+        self.oidc = OIDC(self, device_throttle)
         seed(self, token, admin_email)
 
     def resource(self, name: str):
@@ -102,6 +103,8 @@ class StandinApp:
             return self.oidc.handle(request)
         if request.path.startswith(("/flows/", "/if/flow/")):
             return self.oidc.executor.handle_page(request)
+        if request.path == "/device":
+            return self.oidc.devices.entry(request)
         return not_found_page(self.profile.name)
 
     def internal_error(self, request, exc) -> Response:
@@ -207,6 +210,8 @@ class StandinApp:
             if route == ("DELETE", "/_standin/faults"):
                 self.faults.clear()
                 return plain_json(200, {"cleared": True})
+            if route == ("POST", "/_standin/tasks/clean_expired_models"):
+                return plain_json(200, {"device_tokens": self.oidc.devices.clean_expired()})
             if route == ("GET", "/_standin/info"):
                 return plain_json(200, {"version": self.profile.name, "errata": [what for what, _why in ERRATA]})
         return plain_json(404, {"detail": "unknown stand-in endpoint"})

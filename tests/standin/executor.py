@@ -30,8 +30,13 @@ FAILED_ATTEMPTS_BEFORE_CANCEL = 5
 CHALLENGES = {
     "ak-stage-identification": "IdentificationChallenge", "ak-stage-password": "PasswordChallenge",
     "ak-stage-consent": "ConsentChallenge", "ak-stage-access-denied": "AccessDeniedChallenge",
-    "xak-flow-redirect": "RedirectChallenge",
+    "xak-flow-redirect": "RedirectChallenge", "xak-flow-shell": "ShellChallenge",
+    "ak-provider-oauth2-device-code": "OAuthDeviceCodeChallenge",
+    "ak-provider-oauth2-device-code-finish": "OAuthDeviceCodeFinishChallenge",
+    "ak-stage-flow-error": "FlowErrorChallenge",
 }
+# ChallengeTypes' type (before 2024.8) of the components that are not native stages.
+CHALLENGE_TYPES = {"xak-flow-redirect": "redirect", "xak-flow-shell": "shell"}
 SHELL = """<!DOCTYPE html>
 <html><head><meta charset="UTF-8"><title>{title}</title></head>
 <body><ak-flow-executor flowSlug="{slug}"></ak-flow-executor></body></html>
@@ -51,6 +56,7 @@ class FlowExecutor:
         self.store = oidc.store
         self.sessions = oidc.sessions
         self.authorize = oidc.authorize
+        self.device_stages = oidc.devices.stages()
 
     def routes(self) -> list:
         """FlowExecutorView: AllowAny, the session cookie says who is logging in."""
@@ -109,7 +115,11 @@ class FlowExecutor:
         if not plan["stages"]:
             return self.flow_done(ctx, flow, session)
         stage = plan["stages"][0]
-        return getattr(self, f"stage_{stage.split('_')[0]}")(ctx, flow, session, plan, ctx.data if ctx.request.method == "POST" else None)
+        data = ctx.data if ctx.request.method == "POST" else None
+        device_stage = self.device_stages.get(stage)
+        if device_stage:
+            return device_stage(self, ctx, flow, session, plan, data)
+        return getattr(self, f"stage_{stage.split('_')[0]}")(ctx, flow, session, plan, data)
 
     def stage_ok(self, ctx, flow: dict, session: dict) -> Response:
         """The stage passed: on to the next (a 302 back to the executor), or the flow is done."""
@@ -155,7 +165,7 @@ class FlowExecutor:
         where the schema allows null (without a captcha stage, older releases leave it out)."""
         schema = self.app.spec.schemas[CHALLENGES[data["component"]]]
         properties = schema.get("properties", {})
-        shaped = {"type": "redirect" if data["component"] == "xak-flow-redirect" else "native"} if "type" in properties else {}
+        shaped = {"type": CHALLENGE_TYPES.get(data["component"], "native")} if "type" in properties else {}
         for name, value in data.items():
             if name in properties and not (name == "captcha_stage" and not properties[name].get("nullable")):
                 shaped[name] = value

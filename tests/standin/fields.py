@@ -217,6 +217,8 @@ class BodyValidator:
             return self.nested_list(items, value)
         if isinstance(value, (str, dict)) or not hasattr(value, "__iter__"):
             raise FieldError(f'Expected a list of items but got type "{_type_name(value)}".')
+        if prop.get("minItems") and not list(value):
+            raise FieldError("This list may not be empty.")  # ListField(allow_empty=False)
         result, errors = [], {}
         for index, item in enumerate(value):
             try:

@@ -21,6 +21,8 @@ from .sessions import hash_session_key
 from .wire import Response, plain_json
 
 ACR = "goauthentik.io/providers/oauth2/default"
+DEVICE_CODE = "urn:ietf:params:oauth:grant-type:device_code"
+GRANT_TYPES = ("authorization_code", "implicit", "hybrid", "refresh_token", "client_credentials", "password", DEVICE_CODE)
 TOKEN_ERRORS = {
     "invalid_request": "The request is otherwise malformed",
     "invalid_client": "Client authentication failed (e.g., unknown client, no client authentication included, or unsupported authentication method)",
@@ -29,6 +31,13 @@ TOKEN_ERRORS = {
     "unauthorized_client": "The client is not authorized to use this authorization grant type",
     "unsupported_grant_type": "The authorization grant type is not supported by the authorization server",
     "invalid_scope": "The requested scope is invalid, unknown, or malformed",
+    # DeviceCodeError (authentik's texts, missing spaces included).
+    "authorization_pending": "The authorization request is still pending as the end user hasn't yet completed the user-interaction steps",
+    "access_denied": "The authorization request was denied.",
+    "expired_token": 'The "device_code" has expired, and the device authorization session has concluded.  The client MAY commence a '
+                     "new device authorization request but SHOULD wait for user interaction before restarting to avoid unnecessary polling.",
+    "slow_down": 'A variant of "authorization_pending", the authorization request isstill pending and polling should continue, but the '
+                 "interval MUSTbe increased by 5 seconds for this and all subsequent requests.",
 }
 
 
@@ -82,6 +91,9 @@ class TokenEndpoint:
     def grant(self, form: dict, provider: dict, client_secret: str, request) -> dict:
         """TokenParams + TokenView."""
         grant_type = form.get("grant_type", "")
+        if self.app.profile.grant_types_enforced and grant_type in GRANT_TYPES and grant_type not in provider["grant_types"]:
+            # 2026.5+: the provider's grant_types (versions.DERIVED says what is known of the answer).
+            raise TokenError("unauthorized_client")
         if grant_type in ("authorization_code", "refresh_token") and provider["client_type"] == "confidential" \
                 and not hmac.compare_digest(provider["client_secret"], client_secret):
             raise TokenError("invalid_client")
@@ -95,8 +107,8 @@ class TokenEndpoint:
         if grant_type in ("client_credentials", "password"):
             user = self.client_credentials_user(form, provider, client_secret)
             return self.issue(provider, user, scope, request)
-        if grant_type == "urn:ietf:params:oauth:grant-type:device_code":
-            raise TokenError("invalid_grant")
+        if grant_type == DEVICE_CODE:
+            return self.device_grant(form, provider, request)
         raise TokenError("unsupported_grant_type")
 
     def code_grant(self, form: dict, provider: dict, request) -> dict:
@@ -105,6 +117,10 @@ class TokenEndpoint:
 
     def refresh_grant(self, form: dict, provider: dict, scope: list, request) -> dict:
         """refresh_token: codegrant.CodeTokenEndpoint, which oidc.py serves."""
+        raise NotImplementedError
+
+    def device_grant(self, form: dict, provider: dict, request) -> dict:
+        """urn:ietf:params:oauth:grant-type:device_code: device.DeviceTokenEndpoint, which oidc.py serves."""
         raise NotImplementedError
 
     def client_credentials_user(self, form: dict, provider: dict, client_secret: str) -> dict:

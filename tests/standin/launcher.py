@@ -44,16 +44,17 @@ def _url(bind: str, port: int) -> str:
 
 
 def start(version: str = DEFAULT_VERSION, state_dir=None, port: int = 0, *, bind: str = "127.0.0.1",
-          token: str = None, admin_email: str = "admin@example.com", key_size: int = 4096) -> Handle:
+          token: str = None, admin_email: str = "admin@example.com", key_size: int = 4096, device_throttle: str = None) -> Handle:
     """Create the CA and server certificate, seed the release's default objects, and serve.
 
     ``token`` is the bootstrap API token (generated when omitted); ``key_size`` is the RSA size
-    of ``authentik Self-signed Certificate`` (authentik uses 4096).
+    of ``authentik Self-signed Certificate`` (authentik uses 4096); ``device_throttle`` is the rate of the device
+    authorization endpoint (authentik's ``throttle.providers.oauth2.device``, ``20/hour`` when omitted).
     """
     state = Path(state_dir) if state_dir else Path(tempfile.mkdtemp(prefix="authentik-standin-"))
     state.mkdir(parents=True, exist_ok=True)
     token = token or generate_id(60)
-    app = StandinApp(version, token, admin_email=admin_email, key_size=key_size)
+    app = StandinApp(version, token, admin_email=admin_email, key_size=key_size, device_throttle=device_throttle)
     # A stand-in bound to a test network's address (nodes in namespaces reach it there) is named in its certificate.
     paths = make_certificates(state, extra_names=() if bind in ("127.0.0.1", "localhost", "::1", "0.0.0.0") else (bind,))
     server = StandinServer((bind, port), app, server_context(paths))

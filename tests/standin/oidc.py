@@ -2,7 +2,7 @@
 
 Follows authentik.providers.oauth2 (views/jwks.py, views/provider.py, views/userinfo.py) as
 recorded from 2025.10.4. The authorization endpoint and the login it leads to are authorize.py
-and executor.py; device code, end-session, introspection and revocation are not emulated.
+and executor.py, the device code grant device.py; end-session, introspection and revocation are not emulated.
 """
 
 import re
@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 from . import keys, signing
 from .authorize import AuthorizeEndpoint
 from .claims import Claims
-from .codegrant import CodeTokenEndpoint
+from .device import DeviceCodes, DeviceTokenEndpoint
 from .executor import FlowExecutor
 from .grants import ACR
 from .sessions import Sessions
@@ -22,19 +22,21 @@ BEARER_ERRORS = {
     "invalid_token": (401, "The access token provided is expired, revoked, malformed, or invalid for other reasons"),
     "insufficient_scope": (403, "The request requires higher privileges than provided by the access token"),
 }
-NOT_EMULATED = ("device", "introspect", "revoke", "end-session")
+NOT_EMULATED = ("introspect", "revoke", "end-session")
 APP_ROUTE = re.compile(r"^/application/o/(?P<slug>[^/]+)/(?P<rest>.*)$")
 
 
 class OIDC:
     """The OAuth2/OpenID provider endpoints."""
 
-    def __init__(self, app):
+    def __init__(self, app, device_throttle=None):
         self.app = app
         self.store = app.store
         self.claims = Claims(app)
-        self.tokens = CodeTokenEndpoint(app, self.claims)
+        self.tokens = DeviceTokenEndpoint(app, self.claims)
         self.sessions = Sessions(self.store)
+        self.devices = DeviceCodes(self, **({"throttle_rate": device_throttle} if device_throttle else {}))
+        self.tokens.devices = self.devices
         self.authorize = AuthorizeEndpoint(self)
         self.executor = FlowExecutor(self)
         for route in self.executor.routes():
@@ -48,6 +50,8 @@ class OIDC:
             return self.tokens.handle(request) if request.method == "POST" else not_allowed_page("POST, OPTIONS")
         if path == "/application/o/authorize/":
             return self.authorize.handle(request)
+        if path == "/application/o/device/":
+            return self.devices.authorize(request)
         if path == "/application/o/userinfo/":
             if request.method not in ("GET", "POST"):
                 return not_allowed_page("GET, POST, OPTIONS")

@@ -26,6 +26,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--token", default=None, help="bootstrap API token (default: generated)")
     parser.add_argument("--admin-email", default="admin@example.com")
     parser.add_argument("--key-size", type=int, default=4096, help="RSA size of the self-signed keypair")
+    parser.add_argument("--device-throttle", default=None,
+                        help="rate of the device authorization endpoint, like authentik's throttle.providers.oauth2.device "
+                             "(default 20/hour)")
     return parser.parse_args(argv)
 
 
@@ -35,7 +38,7 @@ def main(argv=None) -> int:
     args.state_dir.mkdir(parents=True, exist_ok=True)
     (args.state_dir / STATE_FILE).unlink(missing_ok=True)
     handle = start(args.version, args.state_dir, args.port, bind=args.bind, token=args.token,
-                   admin_email=args.admin_email, key_size=args.key_size)
+                   admin_email=args.admin_email, key_size=args.key_size, device_throttle=args.device_throttle)
     stop = threading.Event()
     for signum in (signal.SIGTERM, signal.SIGINT):
         signal.signal(signum, lambda *_: stop.set())

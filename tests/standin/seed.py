@@ -13,6 +13,7 @@ import uuid
 import yaml
 
 from . import keys
+from .resources.brands import seed_default_brand
 from .versions import blueprint_text
 
 # slug: (name, title, designation, authentication, stages, policies)
@@ -130,5 +131,6 @@ def seed(app, token: str, email: str) -> None:
     """Everything a fresh install of the emulated release has."""
     seed_keypair(app)
     seed_flows(app)
+    seed_default_brand(app)
     seed_mappings(app)
     seed_admin(app, token, email)

@@ -35,6 +35,7 @@ class Handler(BaseHTTPRequestHandler):
             headers={key.lower(): value for key, value in self.headers.items()},
             body=body,
             host=host,
+            remote_addr=self.client_address[0],
         )
         response = self.server.app.handle(request)
         self.send_response(response.status)

@@ -40,6 +40,9 @@ ERRATA = (
      "the schema drops nullable on allOf refs)", "authentik/policies/api/bindings.py PolicyBindingSerializer"),
     ("strings that may be blank but carry a format (User.email, meta_launch_url, logout_uri) are \"\" on users without email etc.",
      "DRF EmailField/URLField with allow_blank; drf-spectacular still emits format"),
+    ("the flow executor's query parameter is empty when the flow interface was opened without a query (e.g. a brand's device "
+     "code flow at /if/flow/<slug>/): OpenAPI 3.0 rejects an empty value unless allowEmptyValue is set",
+     "web/src/flow/FlowExecutor.ts sends query: window.location.search.substring(1), \"\" for such a page"),
     ("a nullable reference (nullable beside allOf, e.g. 2026.2's background_themed_urls, meta_icon_themed_urls) "
      "is written as anyOf [reference, null]",
      "the schema says nullable; openapi-core ignores nullable next to allOf (OpenAPI 3.0 leaves it open)"),
@@ -69,6 +72,13 @@ def _patch_responses(document: dict) -> None:
                     response["content"] = VALIDATION_ERROR_CONTENT
                 elif code in ("403", "404"):
                     response["content"] = GENERIC_ERROR_CONTENT
+
+
+def _patch_executor_query(document: dict) -> None:
+    for operation in document["paths"].get("/flows/executor/{flow_slug}/", {}).values():
+        for parameter in operation.get("parameters", []) if isinstance(operation, dict) else []:
+            if parameter.get("in") == "query" and parameter.get("name") == "query":
+                parameter["allowEmptyValue"] = True
 
 
 def _patch_schemas(document: dict) -> None:
@@ -118,11 +128,39 @@ def _allow_blank_format(prop: dict, request: bool) -> None:
     prop["anyOf"] = [{"format": fmt}, {"maxLength": 0}]
 
 
+GRANT_TYPES = ["authorization_code", "implicit", "hybrid", "refresh_token", "client_credentials", "password",
+               "urn:ietf:params:oauth:grant-type:device_code"]
+
+
+def _add_grant_types(schemas: dict) -> None:
+    """2026.5 (authentik-client 2026.5.0): OAuth2Provider.grant_types, a list of GrantTypesEnum, not empty when sent."""
+    schemas["GrantTypesEnum"] = {"enum": list(GRANT_TYPES), "type": "string"}
+    for name in ("OAuth2Provider", "OAuth2ProviderRequest", "PatchedOAuth2ProviderRequest"):
+        prop = {"type": "array", "items": {"$ref": "#/components/schemas/GrantTypesEnum"}}
+        if name != "OAuth2Provider":
+            prop["minItems"] = 1
+        schemas[name]["properties"]["grant_types"] = prop
+
+
+def _add_redirect_uri_type(schemas: dict) -> None:
+    """2026.5 (authentik-client 2026.5.0): redirect_uris[].redirect_uri_type, authorization or logout."""
+    schemas["RedirectUriTypeEnum"] = {"enum": ["authorization", "logout"], "type": "string"}
+    for name in ("RedirectURI", "RedirectURIRequest"):
+        schemas[name]["properties"]["redirect_uri_type"] = {"$ref": "#/components/schemas/RedirectUriTypeEnum"}
+
+
+# Additions for releases emulated without their own schema (versions.DERIVED).
+SCHEMA_PATCHES = {"grant_types": _add_grant_types, "redirect_uri_type": _add_redirect_uri_type}
+
+
 @functools.lru_cache(maxsize=None)
-def load_document(schema_file: str) -> dict:
-    """Schema of one release with the errata applied (cached per process)."""
+def load_document(schema_file: str, patches: tuple = ()) -> dict:
+    """Schema of one release with the errata applied (cached per process), plus a derived release's additions."""
     document = copy.deepcopy(load_raw_document(schema_file))
+    for patch in patches:
+        SCHEMA_PATCHES[patch](document["components"]["schemas"])
     _patch_responses(document)
+    _patch_executor_query(document)
     _patch_schemas(document)
     return document
 
@@ -132,7 +170,7 @@ class Spec:
 
     def __init__(self, profile: VersionProfile):
         self.profile = profile
-        self.document = load_document(profile.schema_file)
+        self.document = load_document(profile.schema_file, profile.schema_patches)
         self.schemas = self.document["components"]["schemas"]
         self._openapi = None
         self._openapi_lock = threading.Lock()

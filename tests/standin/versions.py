@@ -39,6 +39,14 @@ class VersionProfile:
     # 2026.2.2 reads the update check's result, "0.0.0" (not valid) on a server that cannot or may not check.
     # Seen on real servers (tests/real/test_standin_parity.py).
     version_latest_checked: bool = False
+    # The device authorization endpoint reads the client id like the token endpoint (HTTP Basic first, then the
+    # form) from 2026.2.2 (device_backchannel.py: extract_client_auth); before, the form's client_id only.
+    device_client_auth_basic: bool = False
+    # A release without a schema file here (DERIVED below) takes the nearest release's schema with these additions
+    # (spec.SCHEMA_PATCHES), from its published API client.
+    schema_patches: tuple = ()
+    # The token endpoint refuses a grant type that the provider's grant_types leaves out (2026.5+).
+    grant_types_enforced: bool = False
 
     @property
     def key(self) -> str:
@@ -94,6 +102,33 @@ VERSIONS = {
         kid_sha512=True,
         id_token_jti=True,
         version_latest_checked=True,
+        device_client_auth_basic=True,
+    ),
+}
+
+# Releases that neither a schema file nor a server here has: emulated from the nearest schema plus what their
+# published API clients and release notes say (shared/notes/releases-2026.md), and nothing more. Tests name them;
+# standin_versions() does not list them, so the contract tiers stay on releases with a real schema.
+# 2026.5.0: OAuth2Provider.grant_types (a list of the seven grant types; a new provider gets all of them, as
+# existing providers keep all of them on upgrade; an empty list is refused) and redirect_uris[].redirect_uri_type
+# (authentik-client 2026.5.0); the token endpoint refuses a grant the provider does not list. The answer to such a
+# request is not published: the stand-in answers RFC 6749's unauthorized_client ("The client is not authorized to
+# use this authorization grant type"). Everything else is 2026.2.2's.
+DERIVED = {
+    "2026.5.0": VersionProfile(
+        name="2026.5.0",
+        schema_file="schema-2026.2.2.yml",
+        blueprint_file="src/authentik-2026.2.2.tar.gz!authentik-2026.2.2/blueprints/system/providers-oauth2.yaml",
+        scope_mapping_path="propertymappings/provider/scope",
+        redirect_uris_as_list=True,
+        has_invalidation_flow=True,
+        discovery_backchannel_logout=True,
+        kid_sha512=True,
+        id_token_jti=True,
+        version_latest_checked=True,
+        device_client_auth_basic=True,
+        schema_patches=("grant_types", "redirect_uri_type"),
+        grant_types_enforced=True,
     ),
 }
 
@@ -103,9 +138,9 @@ DEFAULT_VERSION = "2025.10.4"
 def get_profile(version: str) -> VersionProfile:
     """Profile of an emulated version; ValueError names the supported ones."""
     try:
-        return VERSIONS[version]
+        return VERSIONS[version] if version in VERSIONS else DERIVED[version]
     except KeyError:
-        raise ValueError(f"authentik {version} is not emulated; choose one of {', '.join(VERSIONS)}") from None
+        raise ValueError(f"authentik {version} is not emulated; choose one of {', '.join(list(VERSIONS) + list(DERIVED))}") from None
 
 
 def reference_dir() -> Path:

@@ -24,6 +24,7 @@ class Request:
     headers: dict = field(default_factory=dict)  # lower-case names
     body: bytes = b""
     host: str = "127.0.0.1"
+    remote_addr: str = "127.0.0.1"
     request_id: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property

@@ -2,6 +2,7 @@
 
 from .admin import Admin
 from .applications import Applications
+from .brands import Brands
 from .flows import Flows
 from .groups import Groups
 from .keypairs import KeyPairs
@@ -13,6 +14,6 @@ from .users import Users
 
 # Registration order is URL matching order (actions before detail routes within a resource).
 RESOURCES = (Admin, KeyPairs, Flows, ScopeMappings, AllMappings, OAuth2Providers, AllProviders, Applications, Users, Groups, Tokens,
-             ExpressionPolicies, AllPolicies, PolicyBindings)
+             ExpressionPolicies, AllPolicies, PolicyBindings, Brands)
 
 __all__ = ["RESOURCES"]

@@ -1,6 +1,9 @@
 """flows/instances: looked up by slug, not by uuid (as recorded)."""
 
+from ..routing import Route
+from ..wire import json_response
 from .base import Resource, exact
+from .brands import brand_name
 
 BACKGROUND = "/static/dist/assets/images/flow_background.jpg"
 
@@ -20,6 +23,9 @@ class Flows(Resource):
     unique = {"slug": "Flow with this slug already exists."}
     # No flow plan cache in the stand-in.
     constants = {"cache_count": 0}
+
+    def routes(self) -> list:
+        return [Route(f"{self.path}/{{slug}}/used_by/", {"GET": self.used_by_view}, access="detail")] + super().routes()
 
     def filters(self) -> dict:
         return {
@@ -63,8 +69,25 @@ class Flows(Resource):
             "authentication": "none",
         }
 
+    def used_by_view(self, ctx):
+        """GET used_by/ (UsedByMixin): every object that points at the flow, by the name of the relation (getmembers
+        order), with what deleting the flow does to it. Emulated for brands and providers, the only objects the
+        stand-in has that point at flows."""
+        flow = self.get_object(ctx)
+        used = [(name, "authentik_brands", "brand", brand["brand_uuid"], brand_name(brand), "set_null")
+                for name, brand in self.app.resource("brands").used_flow(flow["pk"])]
+        for field, action in (("authentication_flow", "set_null"), ("authorization_flow", "cascade"),
+                              ("invalidation_flow", "set_default")):
+            name = "provider_" + field[:-len("_flow")]
+            used += [(name, "authentik_core", "provider", str(p["pk"]), p["name"], action)
+                     for p in self.store.all("providers") if p.get(field) == flow["pk"]]
+        used.sort(key=lambda item: item[0])
+        return json_response(200, [{"app": app, "model_name": model, "pk": pk, "name": name, "action": action}
+                                   for dummy, app, model, pk, name, action in used])
+
     def destroy(self, obj: dict, ctx) -> None:
-        # Provider.authorization_flow cascades; the optional flow references are SET_NULL.
+        # Provider.authorization_flow cascades; the optional flow references are SET_NULL (the brands' too).
+        self.app.resource("brands").flow_removed(obj["pk"])
         providers = self.app.resource("providers")
         for provider in list(self.store.all("providers")):
             if provider["authorization_flow"] == obj["pk"]:

@@ -6,6 +6,7 @@ from urllib.parse import urlparse, urlunparse
 from ..errors import FieldError
 from ..fields import Relation
 from ..keys import generate_id
+from ..spec import GRANT_TYPES
 from ..routing import Route
 from ..wire import json_response
 from .base import Resource, any_of, boolean, exact
@@ -154,6 +155,8 @@ class OAuth2Providers(ProviderMixin, Resource):
             "jwks_sources": [],
             "jwt_federation_sources": [],
             "jwt_federation_providers": [],
+            # 2026.5 (derived): every grant type unless the request narrows them.
+            "grant_types": list(GRANT_TYPES),
         }
 
     def destroy(self, obj: dict, ctx) -> None:
