@@ -169,7 +169,8 @@ job_integration_one() {
 job_node() {
   local bin tree rc=0
   bin=$(venv newest)
-  pytest_in newest -q -m "node and not ha" tests/node tests/e2e --deselect tests/e2e/test_e2e.py || rc=1
+  pytest_in newest -q -m "node and not ha" tests/node tests/e2e --deselect tests/e2e/test_e2e.py \
+    --deselect tests/e2e/test_device_login.py || rc=1
   tree=$(collection_tree)
   (cd "$tree" && PATH="$bin:$PATH" ANSIBLE_COLLECTIONS_PATH="$TREE_ROOT" \
     PYTHONPATH="$tree/tests/node" "$bin/molecule" test --all --exclude ha) || rc=1
@@ -226,19 +227,22 @@ real_tier() {  # version, venv, tree, label, pytest args...: one tier against th
 }
 
 # The end to end against real authentik servers (site twice, verify, the user kubeconfig through the real
-# kubelogin, rollback, the managed email mapping refused): 2025.10.4 on the default Kubernetes release; 2026.2.2 on
+# kubelogin, rollback, the managed email mapping refused; the device code login through kubectl, its cache and
+# refresh, a refused person): 2025.10.4 on the default Kubernetes release; 2026.2.2 on
 # the oldest release the collection supports (its v1beta1 AuthenticationConfiguration), after that release's
 # node proof and the merge into an existing AuthenticationConfiguration there (no anonymous section before 1.31).
 job_e2e() {
   local bin oldest rc=0 started=$SECONDS
   bin=$(venv newest)
-  KUBEAUTH_E2E_AUTHENTIK=real:2025.10.4 pytest_in newest -q -m node tests/e2e/test_e2e.py || rc=1
+  KUBEAUTH_E2E_AUTHENTIK=real:2025.10.4 pytest_in newest -q -m node tests/e2e/test_e2e.py tests/e2e/test_device_login.py \
+    || rc=1
   echo "end to end against authentik 2025.10.4 on $(default_k8s) took $((SECONDS - started))s"
   started=$SECONDS
   oldest=$(oldest_k8s)
   "$bin/python" "$ROOT/tests/node/node.py" down || rc=1
   KUBEAUTH_K8S_VERSION=$oldest KUBEAUTH_E2E_AUTHENTIK=real:2026.2.2 pytest_in newest -q -m "node and not ha" \
-    tests/node/test_node.py tests/node/test_authn_config_merge.py tests/e2e/test_e2e.py || rc=1
+    tests/node/test_node.py tests/node/test_authn_config_merge.py tests/e2e/test_e2e.py tests/e2e/test_device_login.py \
+    || rc=1
   KUBEAUTH_K8S_VERSION=$oldest "$bin/python" "$ROOT/tests/node/node.py" down || rc=1
   echo "node proof and end to end against authentik 2026.2.2 on $oldest took $((SECONDS - started))s"
   return $rc
