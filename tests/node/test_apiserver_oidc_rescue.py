@@ -48,8 +48,9 @@ def hiding_crictl(node, flag):
 
 
 def test_ready_apiserver_without_a_desired_flag_is_rolled_back(node, before):
-    flag = '--oidc-username-prefix=rescue:'
-    rc, output = node.run_role(apiserver_oidc_username_prefix='rescue:', apiserver_oidc_crictl=hiding_crictl(node, flag))
+    prefix = 'rescue-%d:' % os.getpid()  # a change on whatever the node carries now
+    flag = '--oidc-username-prefix=' + prefix
+    rc, output = node.run_role(apiserver_oidc_username_prefix=prefix, apiserver_oidc_crictl=hiding_crictl(node, flag))
     # The check after the cycle names what the running container lacks ...
     assert 'the running kube-apiserver lacks ' + flag in output, output[-4000:]
     # ... and the rescue puts the previous manifest back through the same cycle, byte for byte, on a ready apiserver.
