@@ -35,10 +35,10 @@ if [ "$AUTHENTIK" != standin ]; then
   say "real authentik ${AUTHENTIK#real:} (built from source the first time: several minutes)"
   "$BIN/python" "$ROOT/tests/authentik/server.py" --version "${AUTHENTIK#real:}" up
 fi
-say "the local stack and the playbooks"
+say "the local stack and the playbooks (holding the test node: a test run using it is waited for)"
 cd "$TREE"
 PATH="$BIN:$PATH" ANSIBLE_COLLECTIONS_PATH="$TREE_ROOT" PYTHONPATH="$TREE/tests:$TREE/tests/node" KUBEAUTH_E2E_AUTHENTIK="$AUTHENTIK" \
-  "$BIN/python" tests/e2e/stack.py demo "$CACHE/demo"
+  "$BIN/python" -m kubeauth_node.locks hold --wait 3600 single-node -- "$BIN/python" tests/e2e/stack.py demo "$CACHE/demo"
 if [ "$AUTHENTIK" != standin ]; then
   echo "the real authentik stays up; remove it with: python3 tests/authentik/server.py --version ${AUTHENTIK#real:} down"
 fi

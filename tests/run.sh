@@ -33,9 +33,17 @@ job_k8s() { "$(venv newest)/python" "$ROOT/tests/node/node.py" build; }
 job_k8s_oldest() { KUBEAUTH_K8S_VERSION=$(oldest_k8s) "$(venv newest)/python" "$ROOT/tests/node/node.py" build; }
 
 # Real authentik servers built from ../shared/authentik/src (tests/authentik; cold ~5 minutes each), left up for
-# the stages that use them; the run takes them down at its end.
-job_authentik_2025_10_4() { "$(venv newest)/python" "$ROOT/tests/authentik/server.py" --version 2025.10.4 up; }
-job_authentik_2026_2_2() { "$(venv newest)/python" "$ROOT/tests/authentik/server.py" --version 2026.2.2 up; }
+# the stages that use them; the run takes down at its end those it brought up (not one somebody else had up).
+authentik_up() {  # version
+  local server=("$(venv newest)/python" "$ROOT/tests/authentik/server.py" --version "$1")
+  if "${server[@]}" status | grep -q '"up": true'; then
+    echo "authentik $1 was already up: used as it is and left up at the end of the run"
+    touch "$RUN_DIR/authentik-$1.was-up"
+  fi
+  "${server[@]}" up
+}
+job_authentik_2025_10_4() { authentik_up 2025.10.4; }
+job_authentik_2026_2_2() { authentik_up 2026.2.2; }
 
 job_chromium() {
   if command -v chromium > /dev/null && command -v chromedriver > /dev/null; then chromium --version; return; fi
@@ -124,8 +132,9 @@ job_docs() {
   KUBEAUTH_DOCSITE="$site/build/html" pytest_in newest -q tests/docs
 }
 
-job_unit() { pytest_in newest -q tests/unit; pytest_in oldest -q tests/unit; }
-job_unit_newest() { pytest_in newest -q tests/unit; }
+# The collection's units on both ansible-core releases; the test run's own plan and locks once.
+job_unit() { pytest_in newest -q tests/unit tests/pipeline; pytest_in oldest -q tests/unit; }
+job_unit_newest() { pytest_in newest -q tests/unit tests/pipeline; }
 
 job_contract() { pytest_in newest -q tests/contract; }
 
@@ -273,4 +282,4 @@ if [ "${1:-}" = --job ]; then
   exit
 fi
 export KUBEAUTH_ROOT=$ROOT KUBEAUTH_CACHE=$CACHE
-PYTHONPATH="$ROOT/tests" exec python3 -m pipeline "$@"
+PYTHONPATH="$ROOT/tests:$ROOT/tests/node" exec python3 -m pipeline "$@"

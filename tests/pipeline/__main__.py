@@ -1,6 +1,7 @@
 """bash tests/run.sh [quick | STAGE...]: the plan's jobs, side by side, then each job's time and the total."""
 
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -9,16 +10,18 @@ from pipeline import plan
 from pipeline.scheduler import Scheduler, minutes, prune_runs
 
 
-def teardown(jobs, root, env, say):
-    """Real authentik servers the run brought up go down once every job that used them has ended."""
+def teardown(jobs, root, run_dir, env, say):
+    """Real authentik servers the run brought up go down once every job that used them has ended (one that was up
+    before the run, somebody else's, stays up)."""
     ok = True
     for job in jobs:
-        if job.name.startswith('authentik-'):
-            version = job.name[len('authentik-'):]
-            result = subprocess.run([sys.executable, os.path.join(root, 'tests', 'authentik', 'server.py'), '--version', version,
-                                     'down'], env=env, capture_output=True, text=True, check=False)
-            say('authentik %s down%s' % (version, '' if result.returncode == 0 else ': FAILED\n' + result.stdout + result.stderr))
-            ok = ok and result.returncode == 0
+        version = job.name[len('authentik-'):]
+        if not job.name.startswith('authentik-') or os.path.exists(os.path.join(run_dir, job.name + '.was-up')):
+            continue
+        result = subprocess.run([sys.executable, os.path.join(root, 'tests', 'authentik', 'server.py'), '--version', version,
+                                 'down'], env=env, capture_output=True, text=True, check=False)
+        say('authentik %s down%s' % (version, '' if result.returncode == 0 else ': FAILED\n' + result.stdout + result.stderr))
+        ok = ok and result.returncode == 0
     return ok
 
 
@@ -41,6 +44,10 @@ def summary(jobs, results, total, out):
     return not failed
 
 
+def _interrupt(number, frame):  # pylint: disable=unused-argument  # signal handler's signature
+    raise KeyboardInterrupt('signal %d' % number)
+
+
 def main(argv):
     root = os.environ['KUBEAUTH_ROOT']
     cache = os.environ['KUBEAUTH_CACHE']
@@ -55,15 +62,21 @@ def main(argv):
     prune_runs(runs_dir)
     env = dict(os.environ, KUBEAUTH_RUN_DIR=run_dir)
     started = time.monotonic()
+    # Stopped from outside (CI's time limit, a closed terminal): every job's process group is stopped, as on ^C.
+    for number in (signal.SIGTERM, signal.SIGHUP):
+        signal.signal(number, _interrupt)
     scheduler = Scheduler(jobs, root, run_dir, env)
     scheduler.say('jobs: %s (logs in %s)' % (' '.join(job.name for job in jobs), run_dir))
+    interrupted = False
     try:
         results = scheduler.run()
+    except KeyboardInterrupt as exc:
+        scheduler.say('stopped (%s): every running job was stopped' % (exc or 'interrupted'))
+        results, interrupted = scheduler.results, True
     finally:
-        down_ok = teardown([job for job in jobs if job.servers == () and job.name.startswith('authentik-')], root, env,
-                           scheduler.say)
+        down_ok = teardown(jobs, root, run_dir, env, scheduler.say)
     ok = summary(jobs, results, time.monotonic() - started, sys.stdout)
-    return 0 if ok and down_ok else 1
+    return 130 if interrupted else 0 if ok and down_ok else 1
 
 
 if __name__ == '__main__':

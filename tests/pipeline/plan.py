@@ -5,7 +5,7 @@ Stages are the jobs a person asks for by name; the others (virtual environments,
 by what needs them, started as early as their own needs allow, and timed like the stages.
 
 - needs: jobs that must have passed first.
-- holds: a resource one job at a time may use (pipeline.locks: across processes, so two runs, or a run and a
+- holds: a resource one job at a time may use (kubeauth_node.locks: across processes, so two runs, or a run and a
   person's pytest session, never share the node either).
 - cpu: slots of the machine's two cores the job keeps busy; a job that mostly waits (on apiserver restarts, on
   HTTP) takes none, so the waiting stages run beside the computing ones.

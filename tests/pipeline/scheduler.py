@@ -8,7 +8,7 @@ import subprocess
 import sys
 import time
 
-from pipeline import locks
+from kubeauth_node import locks
 
 CPU_SLOTS = 2  # the machine's cores
 PROGRESS_EVERY = 60  # seconds between progress lines when not on a terminal
@@ -90,7 +90,13 @@ class Scheduler:
     def build_running(self):
         return any(run.job.build for run in self.running.values())
 
+    def in_use(self):
+        """Resources this run's own jobs hold (its locks would let the scheduler, their holder, in again)."""
+        return {resource for run in self.running.values() for resource in run.job.holds}
+
     def start(self, job):
+        if self.in_use() & set(job.holds):
+            return False
         holds = []
         for resource in job.holds:
             try:

@@ -4,7 +4,10 @@ import argparse
 import json
 import sys
 
-from kubeauth_node import ha_cluster, ha_facts, single
+import contextlib
+import os
+
+from kubeauth_node import ha_cluster, ha_facts, locks, single
 from kubeauth_node.build import build
 from kubeauth_node.common import K8S_VERSION, StageError
 
@@ -30,6 +33,22 @@ def main(argv=None):
     if args.nodes < 1:
         parser.error('--nodes must be 1 (the single node) or more (the HA cluster), not %d' % args.nodes)
     ha = args.nodes > 1
+    try:
+        with _held(args.command, 'ha-cluster' if ha else 'single-node'):
+            return _run(args, ha)
+    except locks.Busy as exc:
+        print('node.py %s: %s' % (args.command, exc), file=sys.stderr, flush=True)
+        return 75  # EX_TEMPFAIL: try again later
+
+
+def _held(command, resource):
+    """up and down change the node: one user at a time (KUBEAUTH_LOCK_WAIT seconds to wait for it, default none)."""
+    if command not in ('up', 'down'):
+        return contextlib.nullcontext()
+    return locks.Hold(resource, purpose='node.py ' + command, wait=float(os.environ.get('KUBEAUTH_LOCK_WAIT', '0')))
+
+
+def _run(args, ha):
     try:
         if args.command == 'build':
             build(force=args.force)

@@ -6,8 +6,8 @@ process whose ancestor (or itself) holds the lock uses the resource under that h
 started by the scheduler needs no lock of its own. Anybody else is refused, or waits when asked to, and is
 told who holds it. The lock goes with its holder's process, however that ends.
 
-    python3 -m pipeline.locks status                 who holds what
-    python3 -m pipeline.locks hold [--wait SECONDS] single-node -- CMD
+    python3 -m kubeauth_node.locks status                who holds what
+    python3 -m kubeauth_node.locks hold [--wait SECONDS] single-node -- CMD
                                                      run CMD holding the lock (refused when it is taken,
                                                      unless it frees within SECONDS)
 """
@@ -21,7 +21,8 @@ import time
 
 LOCK_DIR = os.environ.get('KUBEAUTH_LOCK_DIR', '/run/lock')
 
-# What each lock guards; the scheduler's plan (pipeline.plan) names these.
+# What each lock guards; node.py's up and down, the pytest sessions of tests/node and tests/e2e and the test run's
+# scheduler (tests/pipeline/plan.py) take these.
 RESOURCES = {
     'single-node': 'the single test node (this machine: its kubelet, containerd and kube-apiserver)',
     'ha-cluster': 'the three-node HA test cluster (its namespaces, addresses and HAProxy)',
@@ -33,7 +34,7 @@ class Busy(Exception):
 
     def __init__(self, resource, holder):
         self.resource, self.holder = resource, holder
-        super().__init__('%s is in use by %s; wait until it ends (python3 -m pipeline.locks status shows the holders)'
+        super().__init__('%s is in use by %s; wait until it ends (python3 -m kubeauth_node.locks statusshows the holders)'
                          % (RESOURCES.get(resource, resource), describe(holder)))
 
 

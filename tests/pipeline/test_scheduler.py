@@ -1,0 +1,83 @@
+"""The scheduler runs jobs side by side except where they share a resource, gives each its log and its time, and
+stops a job's dependants when it fails (tests/pipeline/scheduler.py), with a run.sh whose jobs only sleep."""
+
+import io
+import os
+import subprocess
+import sys
+import time
+
+import pytest
+
+from kubeauth_node import locks
+from pipeline import plan
+from pipeline.scheduler import Scheduler
+
+RUN_SH = '''#!/usr/bin/env bash
+# run.sh --job NAME: writes when NAME starts and ends, sleeps, fails when NAME starts with "bad"
+echo "start $2 $(date +%s.%N)" >> "$EVENTS"
+sleep 1.5
+echo "end $2 $(date +%s.%N)" >> "$EVENTS"
+echo "the log of $2"
+case $2 in bad*) exit 3 ;; esac
+'''
+
+
+@pytest.fixture(name='root')
+def root_fixture(tmp_path, monkeypatch):
+    monkeypatch.setattr(locks, 'LOCK_DIR', str(tmp_path / 'locks'))
+    (tmp_path / 'tests').mkdir()
+    (tmp_path / 'tests' / 'run.sh').write_text(RUN_SH)
+    (tmp_path / 'run').mkdir()
+    return tmp_path
+
+
+def run(root, jobs):
+    out = io.StringIO()
+    env = dict(os.environ, EVENTS=str(root / 'events'))
+    results = Scheduler(jobs, str(root), str(root / 'run'), env, out=out).run()
+    spans = {}
+    for line in (root / 'events').read_text().splitlines():
+        what, name, when = line.split()
+        spans.setdefault(name, {})[what] = float(when)
+    return results, spans, out.getvalue()
+
+
+def overlap(spans, one, other):
+    return spans[one]['start'] < spans[other]['end'] and spans[other]['start'] < spans[one]['end']
+
+
+def test_jobs_that_hold_one_resource_never_run_at_once_and_the_others_run_beside_them(root):
+    jobs = [plan.job('node', holds=['single-node'], cpu=0), plan.job('e2e', holds=['single-node'], cpu=0),
+            plan.job('ha', holds=['ha-cluster'], cpu=0), plan.job('unit')]
+    results, spans, out = run(root, jobs)
+    assert all(passed for passed, _seconds, _offset, _note in results.values()), out
+    assert not overlap(spans, 'node', 'e2e')
+    assert overlap(spans, 'node', 'ha') and overlap(spans, 'node', 'unit')
+    assert os.path.exists(root / 'run' / 'e2e.log') and 'the log of e2e' in (root / 'run' / 'e2e.log').read_text()
+
+
+def test_a_failed_job_stops_what_needs_it_and_says_so(root):
+    jobs = [plan.job('bad-build', stage=False), plan.job('node', needs=['bad-build'], cpu=0), plan.job('unit')]
+    results, spans, out = run(root, jobs)
+    assert results['bad-build'][0] is False and results['bad-build'][3] == 'exit 3'
+    assert results['node'] == (False, 0.0, results['node'][2], 'not run: bad-build failed')
+    assert results['unit'][0] is True and 'node' not in spans
+    assert 'node not run: it needs bad-build, which failed' in out
+
+
+def test_a_resource_held_by_somebody_else_is_waited_for_and_named(root):
+    asked = time.time()
+    holder = subprocess.Popen([sys.executable, '-m', 'kubeauth_node.locks', 'hold', 'single-node', '--', 'sleep', '2'],
+                              env=dict(os.environ, KUBEAUTH_LOCK_DIR=locks.LOCK_DIR))
+    try:
+        deadline = time.monotonic() + 20
+        while locks.holder_of('single-node') is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        results, spans, out = run(root, [plan.job('node', holds=['single-node'], cpu=0)])
+        assert holder.wait(timeout=20) == 0
+    finally:
+        holder.kill()
+    assert results['node'][0] is True
+    assert 'node waits: the single test node' in out and 'in use by pid %d (sleep 2)' % holder.pid in out
+    assert spans['node']['start'] >= asked + 2  # after the holder's two seconds
