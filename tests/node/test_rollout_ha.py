@@ -82,7 +82,8 @@ def wait_serving(facts, timeout=180):
 
 def outcome_lines(output):
     """{node: what the play says it carries}, from the rollout summary or the failure message."""
-    return dict(re.findall(r'(node\d): (new settings applied|already carried the settings|rolled back to its previous settings'
+    return dict(re.findall(r'(node\d): (new settings applied by a (?:restart|reload \(no restart\))|already carried the settings'
+                           r'|rolled back to its previous settings|restored its previous configuration file'
                            r'|not touched by this run|not reached)', output))
 
 
@@ -134,7 +135,7 @@ def test_first_rollout_under_load_fails_no_request(ha_cluster, site):
     assert rc == 0, output
     # Node by node: each restart ran after the previous node was ready again, with a ready peer.
     assert output.count('other ready apiserver(s) serve meanwhile') == len(ha_cluster['nodes']), output
-    assert outcome_lines(output) == {node['name']: 'new settings applied' for node in ha_cluster['nodes']}
+    assert outcome_lines(output) == {node['name']: 'new settings applied by a restart' for node in ha_cluster['nodes']}
     for node in ha_cluster['nodes']:
         _id, args = running_args(ha_cluster, node)
         assert '--oidc-issuer-url=' + site.issuer in args, node['name']
@@ -189,7 +190,7 @@ def test_bad_flag_on_node2_rolls_node2_back_and_stops_the_rollout(ha_cluster, si
     assert after[names[2]] == before[names[2]]
     assert recap(output, names[2]) == {} or recap(output, names[2]).get('ok', 0) == 0, 'node 3 must not be touched'
     says = outcome_lines(output)
-    assert says[names[0]] == 'new settings applied'
+    assert says[names[0]] == 'new settings applied by a restart'
     assert says[names[1]] == 'rolled back to its previous settings'
     assert says[names[2]] == 'not touched by this run'
     assert 'The rollout stops here' in output
@@ -235,7 +236,7 @@ def test_ssh_connection_to_node3_dropped_mid_cycle(ha_cluster, site):
         assert b'--oidc-username-prefix=ha-b:' in third_now
         assert yaml.safe_load(third_now)['kind'] == 'Pod'
     says = outcome_lines(output)
-    assert says.get(names[2]) in ('new settings applied', 'not reached', None) or 'UNREACHABLE' in output, says
+    assert says.get(names[2]) in ('new settings applied by a restart', 'not reached', None) or 'UNREACHABLE' in output, says
     rc, output = site.playbook('site.yml')
     assert rc == 0, output
     for node in ha_cluster['nodes']:
