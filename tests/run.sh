@@ -241,8 +241,8 @@ job_e2e() {
   oldest=$(oldest_k8s)
   "$bin/python" "$ROOT/tests/node/node.py" down || rc=1
   KUBEAUTH_K8S_VERSION=$oldest KUBEAUTH_E2E_AUTHENTIK=real:2026.2.2 pytest_in newest -q -m "node and not ha" \
-    tests/node/test_node.py tests/node/test_authn_config_merge.py tests/e2e/test_e2e.py tests/e2e/test_device_login.py \
-    || rc=1
+    tests/node/test_node.py tests/node/test_authn_config_merge.py tests/node/test_apiserver_oidc_reload.py \
+    tests/e2e/test_e2e.py tests/e2e/test_device_login.py || rc=1
   KUBEAUTH_K8S_VERSION=$oldest "$bin/python" "$ROOT/tests/node/node.py" down || rc=1
   echo "node proof and end to end against authentik 2026.2.2 on $oldest took $((SECONDS - started))s"
   return $rc
