@@ -9,7 +9,7 @@ __metaclass__ = type
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.authn_config import claim_access, claim_problem, entry_problems
+from ..module_utils.authn_config import claim_access, claim_problem, entry_problems
 
 RULE_FIELDS = (('claim', 'claim'), ('required_value', 'requiredValue'), ('expression', 'expression'), ('message', 'message'))
 

@@ -165,9 +165,9 @@ import shutil
 
 from ansible.module_utils.basic import AnsibleModule
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.authn_config import (
+from ..module_utils.authn_config import (
     AuthnConfigError, changed_entries, check_document, empty_config, entry_problems, issuer_of, merged)
-from ansible_collections.kubeauth.authentik.plugins.module_utils.files import dump_yaml, read_text, require_yaml, write_atomic, yaml
+from ..module_utils.files import dump_yaml, read_text, require_yaml, write_atomic, yaml
 
 
 def validate(module):

@@ -127,9 +127,9 @@ server_version:
   sample: 2025.10.4
 '''
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.api import BRAND_FLOWS, BRANDS, is_id
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
-from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ObjectModule
+from ..module_utils.api import BRAND_FLOWS, BRANDS, is_id
+from ..module_utils.errors import InputError
+from ..module_utils.resource import ObjectModule
 
 
 class BrandModule(ObjectModule):

@@ -148,9 +148,9 @@ server_version:
 
 import re
 
-from ansible_collections.kubeauth.authentik.plugins.module_utils.api import FLOWS
-from ansible_collections.kubeauth.authentik.plugins.module_utils.client import InputError
-from ansible_collections.kubeauth.authentik.plugins.module_utils.resource import ObjectModule
+from ..module_utils.api import FLOWS
+from ..module_utils.errors import InputError
+from ..module_utils.resource import ObjectModule
 
 SLUG = re.compile(r'^[-a-zA-Z0-9_]{1,50}$')
 SETTINGS = ('name', 'title', 'designation', 'authentication', 'layout', 'policy_engine_mode', 'denied_action', 'compatibility_mode')
