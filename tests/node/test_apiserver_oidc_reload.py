@@ -8,6 +8,7 @@ Run: python3 -m pytest -m node tests/node/test_apiserver_oidc_reload.py -v   (as
 """
 
 import hashlib
+import os
 import re
 import subprocess
 
@@ -22,7 +23,8 @@ AUTHN = '/etc/kubernetes/kubeauth-authn/authentication-config.yaml'
 
 @pytest.fixture(scope='module', name='stack')
 def stack_fixture(tmp_path_factory):
-    """The node in `file` mode (the first switch, a restart), through site.yml; back in `flags` mode afterwards."""
+    """The node in `file` mode (the first switch, a restart), through site.yml; back in `flags` mode afterwards, and
+    taken down at the end unless KUBEAUTH_NODE_KEEP=1 (the next module may need a fresh node)."""
     node('up')
     running = Stack(str(tmp_path_factory.mktemp('reload')))
     try:
@@ -32,6 +34,8 @@ def stack_fixture(tmp_path_factory):
     finally:
         running.playbook('site.yml', echo=False)
         running.stop()
+        if os.environ.get('KUBEAUTH_NODE_KEEP') != '1':
+            node('down')
 
 
 class Apiserver:
