@@ -19,6 +19,7 @@ import os
 import time
 
 import pytest
+import yaml
 
 from e2e.authentik_user import ensure_user
 from e2e.person import Person, run_with_device_code
@@ -47,8 +48,9 @@ class DeviceLogin:
         assert rc == 0, output
 
     def args(self):
+        """The arguments of the kubelogin exec plugin in the written kubeconfig."""
         with open(self.kubeconfig, encoding='utf-8') as handle:
-            return handle.read()
+            return yaml.safe_load(handle)['users'][0]['user']['exec']['args']
 
     def kubectl(self, person, *args):
         """kubectl with this kubeconfig; when kubelogin prints a link, `person` (or nobody) enters its code.
@@ -123,7 +125,7 @@ def test_expired_token_is_refreshed_without_a_new_code(applied, provider, tmp_pa
 
 def test_without_offline_access_no_refresh_token(applied, tmp_path):
     login = DeviceLogin(applied, str(tmp_path), oidc_kubeconfig_offline_access=False)
-    assert 'offline_access' not in login.args()
+    assert '--oidc-extra-scope=offline_access' not in login.args(), login.args()
     result, link, error = login.kubectl(person_for(applied), 'auth', 'whoami')
     assert result.returncode == 0 and link and error is None, (error, result.stderr)
     assert not login.cached()[1].get('refresh_token'), 'a refresh token was issued without offline_access'

@@ -63,6 +63,8 @@ class Login:
         extra = {
             'oidc_kubeconfig_path': self.kubeconfig,
             'oidc_kubeconfig_issuer_url': stack.standin.url + '/application/o/kubernetes/',
+            # The stack's own kubeconfig uses the password grant; these tests log in through a browser.
+            'oidc_kubeconfig_login_method': 'authcode',
             'oidc_kubeconfig_extra_args': ['--browser-command=' + browser, '--token-cache-dir=' + self.cache] + list(kubelogin_args),
         }
         if kwargs.get('scopes'):

@@ -10,29 +10,52 @@ from pipeline import plan
 from pipeline.scheduler import Scheduler, minutes, prune_runs
 
 
-def teardown(jobs, root, run_dir, env, say):
-    """Real authentik servers the run brought up go down once every job that used them has ended (one that was up
-    before the run, somebody else's, stays up)."""
-    ok = True
-    for job in jobs:
+class Servers:
+    """Real authentik servers the run brought up go down as soon as no job left in the run needs them, the rest
+    when the run ends (one that was up before the run, somebody else's, stays up)."""
+
+    def __init__(self, jobs, root, run_dir, env):
+        self.jobs, self.root, self.run_dir, self.env = jobs, root, run_dir, env
+        self.down = set()
+        self.ok = True
+
+    def ours(self):
+        return [job for job in self.jobs if job.name.startswith('authentik-')
+                and not os.path.exists(os.path.join(self.run_dir, job.name + '.was-up'))]
+
+    def take_down(self, job, say):
         version = job.name[len('authentik-'):]
-        if not job.name.startswith('authentik-') or os.path.exists(os.path.join(run_dir, job.name + '.was-up')):
-            continue
         result = subprocess.run([sys.executable, '-m', 'authentik.server', '--version', version, 'down'],
-                                cwd=os.path.join(root, 'tests'), env=env, capture_output=True, text=True, check=False)
+                                cwd=os.path.join(self.root, 'tests'), env=self.env, capture_output=True, text=True, check=False)
         say('authentik %s down%s' % (version, '' if result.returncode == 0 else ': FAILED\n' + result.stdout + result.stderr))
-        ok = ok and result.returncode == 0
-    return ok
+        self.ok = self.ok and result.returncode == 0
+        self.down.add(job.name)
+
+    def unused(self, scheduler):
+        """After each job: the servers no pending or running job needs any more."""
+        left = list(scheduler.pending) + [run.job for run in scheduler.running.values()]
+        for job in self.ours():
+            if job.name in scheduler.results and job.name not in self.down and not [j for j in left if job.name in j.needs]:
+                self.take_down(job, scheduler.say)
+
+    def teardown(self, say):
+        for job in self.ours():
+            if job.name not in self.down:
+                self.take_down(job, say)
+        return self.ok
 
 
-def summary(jobs, results, total, out):
+def summary(jobs, results, total, out, cpu=None):
     out.write('\n\033[1m== summary\033[0m\n')
-    out.write('%-20s %-8s %8s %8s\n' % ('job', 'result', 'started', 'took'))
+    out.write('%-20s %-8s %8s %8s %8s\n' % ('job', 'result', 'started', 'took', 'cpu'))
     for job in jobs:
         passed, seconds, offset, note = results.get(job.name, (False, 0.0, 0.0, 'not run'))
         name = job.name + ('' if job.stage else ' *')
-        out.write('%-20s %-8s %8s %8s %s\n' % (name, 'passed' if passed else 'FAILED', minutes(offset), minutes(seconds), note))
-    out.write('(* prepared for the stages: virtual environments, builds, servers)\n')
+        used = (cpu or {}).get(job.name)
+        out.write('%-20s %-8s %8s %8s %8s %s\n' % (name, 'passed' if passed else 'FAILED', minutes(offset), minutes(seconds),
+                                                  '-' if used is None else minutes(used), note))
+    out.write('(* prepared for the stages: virtual environments, builds, servers; cpu: the job\'s own processes, not\n'
+              ' the daemons it started, such as kubelet, containerd, the apiservers and the real servers)\n')
     stages = [job for job in jobs if job.stage]
     passed = [job.name for job in stages if results.get(job.name, (False,))[0]]
     failed = [job.name for job in stages if not results.get(job.name, (False,))[0]]
@@ -65,7 +88,8 @@ def main(argv):
     # Stopped from outside (CI's time limit, a closed terminal): every job's process group is stopped, as on ^C.
     for number in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(number, _interrupt)
-    scheduler = Scheduler(jobs, root, run_dir, env)
+    servers = Servers(jobs, root, run_dir, env)
+    scheduler = Scheduler(jobs, root, run_dir, env, after_job=servers.unused)
     scheduler.say('jobs: %s (logs in %s)' % (' '.join(job.name for job in jobs), run_dir))
     interrupted = False
     try:
@@ -74,8 +98,8 @@ def main(argv):
         scheduler.say('stopped (%s): every running job was stopped' % (exc or 'interrupted'))
         results, interrupted = scheduler.results, True
     finally:
-        down_ok = teardown(jobs, root, run_dir, env, scheduler.say)
-    ok = summary(jobs, results, time.monotonic() - started, sys.stdout)
+        down_ok = servers.teardown(scheduler.say)
+    ok = summary(jobs, results, time.monotonic() - started, sys.stdout, scheduler.cpu)
     return 130 if interrupted else 0 if ok and down_ok else 1
 
 

@@ -7,8 +7,12 @@ by what needs them, started as early as their own needs allow, and timed like th
 - needs: jobs that must have passed first.
 - holds: a resource one job at a time may use (kubeauth_node.locks: across processes, so two runs, or a run and a
   person's pytest session, never share the node either).
-- cpu: slots of the machine's two cores the job keeps busy; a job that mostly waits (on apiserver restarts, on
-  HTTP) takes none, so the waiting stages run beside the computing ones.
+- cpu: slots the job takes of its pool (tests/pipeline/scheduler.py). The main pool has three: the machine's two
+  cores, and one more for what the jobs spend waiting on restarts, HTTP and polls (measured on this machine, the
+  single node's and the HA cluster's stages keep about 0.7 of a core busy each, a real server's tier about one).
+- nice: a computing job that only fills the gaps: it runs at a lower priority in a pool of its own (two slots), so
+  that the test nodes' health checks and timeouts see the machine about as they would alone and the single node's
+  chain (node, e2e-newest, e2e-oldest), which decides when the run ends, is not slowed down by it.
 - build: a cold build that takes both cores when it has anything to do; builds run one at a time.
 - servers: real authentik releases the job talks to; each is brought up once by its own job, used by one job at
   a time (each server's access log counts every request), and taken down when the run ends.
@@ -16,13 +20,13 @@ by what needs them, started as early as their own needs allow, and timed like th
 
 import collections
 
-Job = collections.namedtuple('Job', 'name needs holds cpu build servers stage')
+Job = collections.namedtuple('Job', 'name needs holds cpu build servers stage nice')
 
 
-def job(name, needs=(), holds=(), cpu=1, build=False, servers=(), stage=True):
+def job(name, needs=(), holds=(), cpu=1, build=False, servers=(), stage=True, nice=False):
     """A job; the real servers it names are jobs it needs and resources it holds (one user of a server at a time)."""
     servers = tuple('authentik-' + version for version in servers)
-    return Job(name, tuple(needs) + servers, tuple(holds) + servers, cpu, build, servers, stage)
+    return Job(name, tuple(needs) + servers, tuple(holds) + servers, cpu, build, servers, stage, nice)
 
 
 REAL_RELEASES = ('2025.10.4', '2026.2.2')
@@ -37,20 +41,23 @@ JOBS = collections.OrderedDict((j.name, j) for j in [
     job('authentik-2025.10.4', build=True, stage=False),
     job('authentik-2026.2.2', build=True, stage=False),
     job('k8s-oldest', build=True, stage=False),
-    # The stages of a full run. The waiting ones first: they decide when the run ends.
-    job('node', needs=['venv-newest', 'k8s', 'kubelogin'], holds=['single-node'], cpu=0),
-    job('ha', needs=['venv-newest', 'k8s'], holds=['ha-cluster'], cpu=0),
-    job('e2e', needs=['venv-newest', 'k8s', 'k8s-oldest', 'kubelogin'], holds=['single-node'], cpu=0,
-        servers=REAL_RELEASES),
+    # The stages on the test nodes: the single node's chain (node, then the end to end on each Kubernetes release)
+    # decides when the run ends, so it starts first.
+    job('node', needs=['venv-newest', 'k8s', 'kubelogin'], holds=['single-node']),
+    job('ha', needs=['venv-newest', 'k8s'], holds=['ha-cluster']),
+    job('e2e-newest', needs=['venv-newest', 'k8s', 'kubelogin'], holds=['single-node'], servers=['2025.10.4']),
+    job('e2e-oldest', needs=['venv-newest', 'k8s-oldest', 'kubelogin'], holds=['single-node'], servers=['2026.2.2']),
+    # The real servers' tiers, one server each: 2025.10.4 first, so that it is free when e2e-newest wants it.
+    job('real-2025.10.4', needs=['venv-newest', 'venv-oldest'], servers=['2025.10.4']),
+    job('real-2026.2.2', needs=['venv-newest'], servers=['2026.2.2']),
     # Then the computing ones, longest first (the shortest fill the gaps at the end).
-    job('real', needs=['venv-newest', 'venv-oldest'], servers=REAL_RELEASES),
-    job('integration', needs=['venv-newest']),
-    job('sanity', needs=['venv-newest', 'venv-oldest']),
-    job('docs', needs=['venv-newest', 'chromium']),
-    job('lint', needs=['venv-newest']),
-    job('contract', needs=['venv-newest']),
-    job('package', needs=['venv-newest']),
-    job('unit', needs=['venv-newest', 'venv-oldest']),
+    job('integration', needs=['venv-newest'], cpu=2, nice=True),
+    job('sanity', needs=['venv-newest', 'venv-oldest'], nice=True),
+    job('docs', needs=['venv-newest', 'chromium'], nice=True),
+    job('lint', needs=['venv-newest'], nice=True),
+    job('contract', needs=['venv-newest'], nice=True),
+    job('package', needs=['venv-newest'], nice=True),
+    job('unit', needs=['venv-newest', 'venv-oldest'], nice=True),
     # The quick lane's own variants (bash tests/run.sh quick).
     job('sanity-changed', needs=['venv-newest']),
     job('unit-newest', needs=['venv-newest']),
@@ -59,17 +66,21 @@ JOBS = collections.OrderedDict((j.name, j) for j in [
 
 FULL = ['sanity', 'lint', 'package', 'docs', 'unit', 'contract', 'integration', 'node', 'ha', 'real', 'e2e']
 QUICK = ['sanity-changed', 'lint', 'unit-newest', 'contract', 'integration-one']
-ALIASES = {'quick': QUICK, 'all': FULL}
+ALIASES = {'quick': QUICK, 'all': FULL, 'real': ['real-' + release for release in REAL_RELEASES],
+           'e2e': ['e2e-newest', 'e2e-oldest']}
 
 
 def selected(names):
     """The jobs a run of these stage names needs, in plan order; unknown names raise ValueError."""
-    wanted = []
-    for name in names or FULL:
-        for stage in ALIASES.get(name, [name]):
-            if stage not in JOBS:
-                raise ValueError('unknown stage %r; stages: %s, or quick' % (name, ' '.join(FULL)))
-            wanted.append(stage)
+    wanted, todo = [], list(names or FULL)
+    while todo:
+        name = todo.pop(0)
+        if name in ALIASES:  # a name for several stages (real: each real server's; e2e: each Kubernetes release's)
+            todo[:0] = ALIASES[name]
+        elif name in JOBS:
+            wanted.append(name)
+        else:
+            raise ValueError('unknown stage %r; stages: %s, or quick' % (name, ' '.join(FULL)))
     closure, todo = set(), list(wanted)
     while todo:
         name = todo.pop()

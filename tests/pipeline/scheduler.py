@@ -1,5 +1,5 @@
-"""Runs the plan's jobs side by side: each as soon as what it needs has passed, a CPU slot is free and its
-resources can be held; one log per job, a live line per running job, each job's time and the total at the end."""
+"""Runs the plan's jobs side by side: each as soon as what it needs has passed, a CPU slot of its pool is free and
+its resources can be held; one log per job, a live line per running job, each job's time and the total at the end."""
 
 import os
 import shutil
@@ -10,7 +10,9 @@ import time
 
 from kubeauth_node import locks
 
-CPU_SLOTS = 2  # the machine's cores
+CPU_SLOTS = 3  # the machine's two cores, and one more for what the jobs spend waiting (plan.py: cpu)
+NICE_SLOTS = 2  # the niced jobs' own slots: they take what the others leave (plan.py: nice)
+NICE = 10  # their priority
 PROGRESS_EVERY = 60  # seconds between progress lines when not on a terminal
 TAIL_PASSED = 12  # lines of a passed job's log shown when it ends (a failed job's log is shown whole)
 
@@ -25,11 +27,13 @@ class Running:
 
 
 class Scheduler:
-    def __init__(self, jobs, root, run_dir, env, out=sys.stdout):
+    def __init__(self, jobs, root, run_dir, env, out=sys.stdout, after_job=None):
         self.jobs, self.root, self.run_dir, self.env, self.out = jobs, root, run_dir, env, out
+        self.after_job = after_job  # called with the scheduler each time a job has ended
         self.pending = list(jobs)
         self.running = {}
         self.results = {}  # name -> (passed, seconds, started offset, note)
+        self.cpu = {}  # name -> CPU seconds (Scheduler.ended)
         self.t0 = time.monotonic()
         self.tty = out.isatty()
         self.last_progress = 0.0
@@ -84,8 +88,9 @@ class Scheduler:
     def ready(self, job):
         return all(need in self.results and self.results[need][0] for need in job.needs)
 
-    def cpu_free(self):
-        return CPU_SLOTS - sum(run.job.cpu for run in self.running.values())
+    def cpu_free(self, nice=False):
+        """Free slots of the pool a job runs in: the niced jobs' own, or the others'."""
+        return (NICE_SLOTS if nice else CPU_SLOTS) - sum(run.job.cpu for run in self.running.values() if run.job.nice == nice)
 
     def build_running(self):
         return any(run.job.build for run in self.running.values())
@@ -111,13 +116,24 @@ class Scheduler:
         log_path = os.path.join(self.run_dir, job.name + '.log')
         env = dict(self.env, KUBEAUTH_JOB=job.name, KUBEAUTH_TREE_ROOT=os.path.join(self.run_dir, 'trees', job.name))
         handle = open(log_path, 'wb')  # pylint: disable=consider-using-with  # closed when the job ends
-        process = subprocess.Popen(['bash', os.path.join(self.root, 'tests', 'run.sh'), '--job', job.name],
+        command = ['bash', os.path.join(self.root, 'tests', 'run.sh'), '--job', job.name]
+        process = subprocess.Popen((['nice', '-n', str(NICE)] if job.nice else []) + command,
                                    stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                                    cwd=self.root, start_new_session=True)
         handle.close()
         self.running[job.name] = Running(job, process, log_path, holds, time.monotonic())
         self.say('start %s%s' % (job.name, ' (holds %s)' % ', '.join(job.holds) if job.holds else ''))
         return True
+
+    @staticmethod
+    def ended(run):
+        """(exit code, CPU seconds of the job and the descendants it waited for) once the job has ended, else None.
+        Daemons a job starts and leaves running (kubelet, containerd, apiservers, real servers) are not counted."""
+        pid, status, usage = os.wait4(run.process.pid, os.WNOHANG)
+        if pid == 0:
+            return None
+        run.process.returncode = os.waitstatus_to_exitcode(status)
+        return run.process.returncode, usage.ru_utime + usage.ru_stime
 
     def finish(self, name, code):
         run = self.running.pop(name)
@@ -128,12 +144,15 @@ class Scheduler:
         self.results[name] = (passed, seconds, run.started - self.t0, '' if passed else 'exit %d' % code)
         self.say('%s %s in %s' % (name, 'passed' if passed else 'FAILED', minutes(seconds)))
         self.show_log(name, run.log_path, passed)
+        if self.after_job:
+            self.after_job(self)
 
     def step(self):
         for name, run in list(self.running.items()):
-            code = run.process.poll()
-            if code is not None:
-                self.finish(name, code)
+            ended = self.ended(run)
+            if ended is not None:
+                self.cpu[name] = ended[1]
+                self.finish(name, ended[0])
         for job in list(self.pending):
             failed = self.blocked_by_failure(job)
             if failed:
@@ -141,7 +160,7 @@ class Scheduler:
                 self.results[job.name] = (False, 0.0, time.monotonic() - self.t0, 'not run: %s failed' % ', '.join(failed))
                 self.say('%s not run: it needs %s, which failed' % (job.name, ', '.join(failed)))
                 continue
-            if not self.ready(job) or job.cpu > self.cpu_free() or (job.build and self.build_running()):
+            if not self.ready(job) or job.cpu > self.cpu_free(job.nice) or (job.build and self.build_running()):
                 continue
             if self.start(job):
                 self.pending.remove(job)

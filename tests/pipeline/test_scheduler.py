@@ -11,11 +11,13 @@ import pytest
 
 from kubeauth_node import locks
 from pipeline import plan
+from pipeline import scheduler
 from pipeline.scheduler import Scheduler
 
 RUN_SH = '''#!/usr/bin/env bash
 # run.sh --job NAME: writes when NAME starts and ends, sleeps, fails when NAME starts with "bad"
 echo "start $2 $(date +%s.%N)" >> "$EVENTS"
+echo "niceness $2 $(nice)" >> "$EVENTS"
 sleep 1.5
 echo "end $2 $(date +%s.%N)" >> "$EVENTS"
 echo "the log of $2"
@@ -35,7 +37,9 @@ def root_fixture(tmp_path, monkeypatch):
 def run(root, jobs):
     out = io.StringIO()
     env = dict(os.environ, EVENTS=str(root / 'events'))
-    results = Scheduler(jobs, str(root), str(root / 'run'), env, out=out).run()
+    ran = Scheduler(jobs, str(root), str(root / 'run'), env, out=out)
+    results = ran.run()
+    assert set(ran.cpu) == {name for name, result in results.items() if not result[3].startswith('not run')}, ran.cpu
     spans = {}
     for line in (root / 'events').read_text().splitlines():
         what, name, when = line.split()
@@ -55,6 +59,17 @@ def test_jobs_that_hold_one_resource_never_run_at_once_and_the_others_run_beside
     assert not overlap(spans, 'node', 'e2e')
     assert overlap(spans, 'node', 'ha') and overlap(spans, 'node', 'unit')
     assert os.path.exists(root / 'run' / 'e2e.log') and 'the log of e2e' in (root / 'run' / 'e2e.log').read_text()
+
+
+def test_niced_jobs_fill_the_gaps_in_a_pool_of_their_own(root):
+    """Three one-slot jobs fill the main pool; the niced ones run beside them, at a lower priority."""
+    jobs = [plan.job(name) for name in ('node', 'ha', 'real')] + [plan.job('lint', nice=True), plan.job('unit', nice=True)]
+    results, spans, out = run(root, jobs)
+    assert all(passed for passed, _seconds, _offset, _note in results.values()), out
+    assert overlap(spans, 'node', 'ha') and overlap(spans, 'node', 'real')
+    assert overlap(spans, 'lint', 'node') and overlap(spans, 'unit', 'node')
+    # Relative to the test's own priority (stage unit itself runs niced).
+    assert spans['lint']['niceness'] == spans['unit']['niceness'] == min(19, spans['node']['niceness'] + scheduler.NICE)
 
 
 def test_a_failed_job_stops_what_needs_it_and_says_so(root):
