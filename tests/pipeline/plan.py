@@ -7,12 +7,13 @@ by what needs them, started as early as their own needs allow, and timed like th
 - needs: jobs that must have passed first.
 - holds: a resource one job at a time may use (kubeauth_node.locks: across processes, so two runs, or a run and a
   person's pytest session, never share the node either).
-- cpu: slots the job takes of its pool (tests/pipeline/scheduler.py). The main pool has three: the machine's two
-  cores, and one more for what the jobs spend waiting on restarts, HTTP and polls (measured on this machine, the
-  single node's and the HA cluster's stages keep about 0.7 of a core busy each, a real server's tier about one).
-- nice: a computing job that only fills the gaps: it runs at a lower priority in a pool of its own (two slots), so
-  that the test nodes' health checks and timeouts see the machine about as they would alone and the single node's
-  chain (node, e2e-newest, e2e-oldest), which decides when the run ends, is not slowed down by it.
+- cpu: slots the job takes of its pool (tests/pipeline/scheduler.py): the main pool (three slots) for the single
+  node's chain (e2e-newest, e2e-oldest, node), which decides when the run ends, and the builds and servers; the
+  niced pool (four) for the rest.
+- nice: a job that fills the gaps: it runs at a lower priority, in the niced pool. Measured on this machine, every
+  stage keeps the two cores busy (apiserver and etcd start-ups, ansible-playbook runs, the real servers), so the
+  single node's chain only keeps its pace when the others yield to it.
+- after: jobs of the run that must have ended first, passed or not (an order, where needs is a condition).
 - build: a cold build that takes both cores when it has anything to do; builds run one at a time.
 - servers: real authentik releases the job talks to; each is brought up once by its own job, used by one job at
   a time (each server's access log counts every request), and taken down when the run ends.
@@ -20,13 +21,13 @@ by what needs them, started as early as their own needs allow, and timed like th
 
 import collections
 
-Job = collections.namedtuple('Job', 'name needs holds cpu build servers stage nice')
+Job = collections.namedtuple('Job', 'name needs holds cpu build servers stage nice after')
 
 
-def job(name, needs=(), holds=(), cpu=1, build=False, servers=(), stage=True, nice=False):
+def job(name, needs=(), holds=(), cpu=1, build=False, servers=(), stage=True, nice=False, after=()):
     """A job; the real servers it names are jobs it needs and resources it holds (one user of a server at a time)."""
     servers = tuple('authentik-' + version for version in servers)
-    return Job(name, tuple(needs) + servers, tuple(holds) + servers, cpu, build, servers, stage, nice)
+    return Job(name, tuple(needs) + servers, tuple(holds) + servers, cpu, build, servers, stage, nice, tuple(after))
 
 
 REAL_RELEASES = ('2025.10.4', '2026.2.2')
@@ -41,15 +42,17 @@ JOBS = collections.OrderedDict((j.name, j) for j in [
     job('authentik-2025.10.4', build=True, stage=False),
     job('authentik-2026.2.2', build=True, stage=False),
     job('k8s-oldest', build=True, stage=False),
-    # The stages on the test nodes: the single node's chain (node, then the end to end on each Kubernetes release)
-    # decides when the run ends, so it starts first.
-    job('node', needs=['venv-newest', 'k8s', 'kubelogin'], holds=['single-node']),
-    job('ha', needs=['venv-newest', 'k8s'], holds=['ha-cluster']),
+    # The single node's chain decides when the run ends, so it has the main pool to itself: the end to end first
+    # (each against one real server, which is free then), then node (the Kubernetes release's own tiers, molecule).
     job('e2e-newest', needs=['venv-newest', 'k8s', 'kubelogin'], holds=['single-node'], servers=['2025.10.4']),
-    job('e2e-oldest', needs=['venv-newest', 'k8s-oldest', 'kubelogin'], holds=['single-node'], servers=['2026.2.2']),
-    # The real servers' tiers, one server each: 2025.10.4 first, so that it is free when e2e-newest wants it.
-    job('real-2025.10.4', needs=['venv-newest', 'venv-oldest'], servers=['2025.10.4']),
-    job('real-2026.2.2', needs=['venv-newest'], servers=['2026.2.2']),
+    job('e2e-oldest', needs=['venv-newest', 'k8s-oldest', 'kubelogin'], holds=['single-node'], servers=['2026.2.2'],
+        after=['e2e-newest']),
+    job('node', needs=['venv-newest', 'k8s', 'kubelogin'], holds=['single-node'], after=['e2e-oldest']),
+    # The HA cluster (its apiservers and etcd members inherit the job's priority) and each real server's tier once
+    # the end to end has released that server.
+    job('ha', needs=['venv-newest', 'k8s'], holds=['ha-cluster'], nice=True),
+    job('real-2025.10.4', needs=['venv-newest', 'venv-oldest'], servers=['2025.10.4'], nice=True),
+    job('real-2026.2.2', needs=['venv-newest'], servers=['2026.2.2'], nice=True),
     # Then the computing ones, longest first (the shortest fill the gaps at the end).
     job('integration', needs=['venv-newest'], cpu=2, nice=True),
     job('sanity', needs=['venv-newest', 'venv-oldest'], nice=True),

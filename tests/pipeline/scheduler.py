@@ -11,7 +11,7 @@ import time
 from kubeauth_node import locks
 
 CPU_SLOTS = 3  # the machine's two cores, and one more for what the jobs spend waiting (plan.py: cpu)
-NICE_SLOTS = 2  # the niced jobs' own slots: they take what the others leave (plan.py: nice)
+NICE_SLOTS = 4  # the niced jobs' own slots: they take what the others leave (plan.py: nice)
 NICE = 10  # their priority
 PROGRESS_EVERY = 60  # seconds between progress lines when not on a terminal
 TAIL_PASSED = 12  # lines of a passed job's log shown when it ends (a failed job's log is shown whole)
@@ -86,7 +86,10 @@ class Scheduler:
         return failed
 
     def ready(self, job):
-        return all(need in self.results and self.results[need][0] for need in job.needs)
+        """What the job needs has passed, and what it comes after (when in this run) has ended."""
+        in_run = {other.name for other in self.jobs}
+        return (all(need in self.results and self.results[need][0] for need in job.needs)
+                and all(name in self.results for name in job.after if name in in_run))
 
     def cpu_free(self, nice=False):
         """Free slots of the pool a job runs in: the niced jobs' own, or the others'."""

@@ -72,6 +72,14 @@ def test_niced_jobs_fill_the_gaps_in_a_pool_of_their_own(root):
     assert spans['lint']['niceness'] == spans['unit']['niceness'] == min(19, spans['node']['niceness'] + scheduler.NICE)
 
 
+def test_after_is_an_order_not_a_condition(root):
+    """A job that comes after another starts once that one has ended, passed or failed."""
+    jobs = [plan.job('bad-e2e'), plan.job('node', after=['bad-e2e'])]
+    results, spans, out = run(root, jobs)
+    assert results['bad-e2e'][0] is False and results['node'][0] is True, out
+    assert spans['node']['start'] >= spans['bad-e2e']['end']
+
+
 def test_a_failed_job_stops_what_needs_it_and_says_so(root):
     jobs = [plan.job('bad-build', stage=False), plan.job('node', needs=['bad-build'], cpu=0), plan.job('unit')]
     results, spans, out = run(root, jobs)
