@@ -52,8 +52,8 @@ def summary(jobs, results, total, out, cpu=None):
         passed, seconds, offset, note = results.get(job.name, (False, 0.0, 0.0, 'not run'))
         name = job.name + ('' if job.stage else ' *')
         used = (cpu or {}).get(job.name)
-        out.write('%-20s %-8s %8s %8s %8s %s\n' % (name, 'passed' if passed else 'FAILED', minutes(offset), minutes(seconds),
-                                                  '-' if used is None else minutes(used), note))
+        used = '-' if used is None else minutes(used)
+        out.write('%-20s %-8s %8s %8s %8s %s\n' % (name, 'passed' if passed else 'FAILED', minutes(offset), minutes(seconds), used, note))
     out.write('(* prepared for the stages: virtual environments, builds, servers; cpu: the job\'s own processes, not\n'
               ' the daemons it started, such as kubelet, containerd, the apiservers and the real servers)\n')
     stages = [job for job in jobs if job.stage]

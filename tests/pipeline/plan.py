@@ -51,8 +51,8 @@ JOBS = collections.OrderedDict((j.name, j) for j in [
     # The HA cluster (its apiservers and etcd members inherit the job's priority) and each real server's tier once
     # the end to end has released that server.
     job('ha', needs=['venv-newest', 'k8s'], holds=['ha-cluster'], nice=True),
-    job('real-2025.10.4', needs=['venv-newest', 'venv-oldest'], servers=['2025.10.4'], nice=True),
-    job('real-2026.2.2', needs=['venv-newest'], servers=['2026.2.2'], nice=True),
+    job('real-2025.10.4', needs=['venv-newest', 'venv-oldest'], servers=['2025.10.4'], nice=True, after=['e2e-newest']),
+    job('real-2026.2.2', needs=['venv-newest'], servers=['2026.2.2'], nice=True, after=['e2e-oldest']),
     # Then the computing ones, longest first (the shortest fill the gaps at the end).
     job('integration', needs=['venv-newest'], cpu=2, nice=True),
     job('sanity', needs=['venv-newest', 'venv-oldest'], nice=True),
