@@ -17,6 +17,28 @@ PROGRESS_EVERY = 60  # seconds between progress lines when not on a terminal
 TAIL_PASSED = 12  # lines of a passed job's log shown when it ends (a failed job's log is shown whole)
 
 
+def yield_sessions(nice=NICE):
+    """With Linux's autogroup scheduling on, the CPU is shared between sessions, not processes: a niced process in a
+    session of its own (each job is one, and so is a daemon a job starts with setsid: containerd, etcd, the HA
+    cluster's apiservers) still gets a full share. Every session whose processes run niced gets that priority as the
+    session's too (/proc/PID/autogroup); without autogroups, or without the right to set it, nothing changes."""
+    for entry in os.listdir('/proc'):
+        if not entry.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % entry, encoding='ascii', errors='replace') as handle:
+                if int(handle.read().rsplit(')', 1)[1].split()[16]) < nice:  # field 19 of stat: the process's nice
+                    continue
+            path = '/proc/%s/autogroup' % entry
+            with open(path, encoding='ascii') as handle:
+                if not handle.read().rstrip().endswith(' nice 0'):
+                    continue
+            with open(path, 'w', encoding='ascii') as handle:
+                handle.write(str(nice))
+        except (OSError, ValueError, IndexError):
+            continue
+
+
 def minutes(seconds):
     return '%d:%02d' % divmod(int(seconds), 60)
 
@@ -37,6 +59,7 @@ class Scheduler:
         self.t0 = time.monotonic()
         self.tty = out.isatty()
         self.last_progress = 0.0
+        self.last_yield = 0.0
         self.last_lines = {}
 
     # ------------------------------------------------------------------ output
@@ -124,6 +147,8 @@ class Scheduler:
                                    stdout=handle, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env,
                                    cwd=self.root, start_new_session=True)
         handle.close()
+        if job.nice:
+            yield_sessions()  # the job's own session at once; those its daemons make, every few seconds
         self.running[job.name] = Running(job, process, log_path, holds, time.monotonic())
         self.say('start %s%s' % (job.name, ' (holds %s)' % ', '.join(job.holds) if job.holds else ''))
         return True
@@ -156,6 +181,9 @@ class Scheduler:
             if ended is not None:
                 self.cpu[name] = ended[1]
                 self.finish(name, ended[0])
+        if any(run.job.nice for run in self.running.values()) and time.monotonic() - self.last_yield >= 5:
+            self.last_yield = time.monotonic()
+            yield_sessions()
         for job in list(self.pending):
             failed = self.blocked_by_failure(job)
             if failed:

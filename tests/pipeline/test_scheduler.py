@@ -19,6 +19,7 @@ RUN_SH = '''#!/usr/bin/env bash
 echo "start $2 $(date +%s.%N)" >> "$EVENTS"
 echo "niceness $2 $(nice)" >> "$EVENTS"
 sleep 1.5
+echo "autogroup $2 $(sed -n 's/.* nice //p' /proc/self/autogroup 2>/dev/null | grep . || echo -1)" >> "$EVENTS"
 echo "end $2 $(date +%s.%N)" >> "$EVENTS"
 echo "the log of $2"
 case $2 in bad*) exit 3 ;; esac
@@ -70,6 +71,9 @@ def test_niced_jobs_fill_the_gaps_in_a_pool_of_their_own(root):
     assert overlap(spans, 'lint', 'node') and overlap(spans, 'unit', 'node')
     # Relative to the test's own priority (stage unit itself runs niced).
     assert spans['lint']['niceness'] == spans['unit']['niceness'] == min(19, spans['node']['niceness'] + scheduler.NICE)
+    # With autogroup scheduling (Linux shares the CPU between sessions), the niced jobs' sessions yield too.
+    if spans['node']['autogroup'] >= 0 and os.geteuid() == 0:
+        assert spans['node']['autogroup'] == 0 and spans['lint']['autogroup'] == spans['unit']['autogroup'] == scheduler.NICE
 
 
 def test_after_is_an_order_not_a_condition(root):
