@@ -16,7 +16,7 @@ by what needs them, started as early as their own needs allow, and timed like th
 - after: jobs of the run that must have ended first, passed or not (an order, where needs is a condition).
 - build: a cold build that takes both cores when it has anything to do; builds run one at a time.
 - servers: real authentik releases the job talks to; each is brought up once by its own job, used by one job at
-  a time (each server's access log counts every request), and taken down when the run ends.
+  a time (each server's access log counts every request), and taken down once no job left needs it.
 """
 
 import collections
