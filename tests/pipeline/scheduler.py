@@ -53,6 +53,7 @@ class Scheduler:
         self.jobs, self.root, self.run_dir, self.env, self.out = jobs, root, run_dir, env, out
         self.after_job = after_job  # called with the scheduler each time a job has ended
         self.pending = list(jobs)
+        self.names = {job.name for job in jobs}  # an `after` outside this run orders nothing
         self.running = {}
         self.results = {}  # name -> (passed, seconds, started offset, note)
         self.cpu = {}  # name -> CPU seconds (Scheduler.ended)
@@ -110,9 +111,8 @@ class Scheduler:
 
     def ready(self, job):
         """What the job needs has passed, and what it comes after (when in this run) has ended."""
-        in_run = {other.name for other in self.jobs}
         return (all(need in self.results and self.results[need][0] for need in job.needs)
-                and all(name in self.results for name in job.after if name in in_run))
+                and all(name in self.results for name in job.after if name in self.names))
 
     def cpu_free(self, nice=False):
         """Free slots of the pool a job runs in: the niced jobs' own, or the others'."""
