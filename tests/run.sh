@@ -266,10 +266,6 @@ oldest_k8s() {  # the oldest Kubernetes release the test node has a Go module fo
   (cd "$ROOT/tests/node/go" && ls -d v*/ | tr -d / | sort -V | head -1)
 }
 
-default_k8s() {  # the test node's default release (tests/node/go/go.mod)
-  sed -n 's/^\s*k8s.io\/kubernetes \(v[0-9.]*\).*/\1/p' "$ROOT/tests/node/go/go.mod" | head -1
-}
-
 # ------------------------------------------------------------------------- main
 if [ "${1:-}" = --job ]; then
   # One job of the plan, as tests/pipeline runs it: its own tree of the collection, the run's directory.
