@@ -30,6 +30,7 @@ __metaclass__ = type
 import json
 import os
 import re
+import signal
 import subprocess
 import sys
 import threading
@@ -163,12 +164,15 @@ def redacted(url):
 DEVICE_PROMPT = re.compile(r'Please visit the following URL in your browser: (\S+)')
 
 
-def run_with_device_code(command, person, env=None, timeout=900):
+def run_with_device_code(command, person, env=None, timeout=900, give_up_after=None):
     """Run kubelogin (or kubectl running it); when it prints the device code link, `person` (None: nobody) opens the
-    verification page without the code, as on another machine, and types the code.
+    verification page without the code, as on another machine, and types the code. After `give_up_after` seconds a
+    process still waiting is stopped with its children, as a person gives up (authentik answers a code that expired
+    only once its worker has cleaned it up, minutes later); its return code is then negative.
     Returns (completed process, the printed link or None, the person's error or None)."""
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True)
-    seen = {'link': None, 'error': None, 'stderr': []}
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, universal_newlines=True,
+                            start_new_session=True)
+    seen = {'link': None, 'error': None, 'stderr': [], 'stdout': ''}
 
     def watch():
         for line in proc.stderr:
@@ -182,12 +186,25 @@ def run_with_device_code(command, person, env=None, timeout=900):
                         person.enter_device_code('%s://%s%s' % (link.scheme, link.netloc, link.path), parse_qs(link.query)['code'][0])
                     except PersonError as exc:
                         seen['error'] = str(exc)
-    watcher = threading.Thread(target=watch)
-    watcher.start()
-    stdout = proc.stdout.read()
-    proc.wait(timeout=timeout)
-    watcher.join(timeout=60)
-    return subprocess.CompletedProcess(command, proc.returncode, stdout, ''.join(seen['stderr'])), seen['link'], seen['error']
+
+    def read_stdout():
+        seen['stdout'] = proc.stdout.read()
+    readers = [threading.Thread(target=watch), threading.Thread(target=read_stdout)]
+    for reader in readers:
+        reader.start()
+    try:
+        proc.wait(timeout=give_up_after or timeout)
+    except subprocess.TimeoutExpired:
+        if give_up_after is None:
+            raise
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except ProcessLookupError:  # it ended just now
+            pass
+        proc.wait(timeout=60)
+    for reader in readers:
+        reader.join(timeout=60)
+    return subprocess.CompletedProcess(command, proc.returncode, seen['stdout'], ''.join(seen['stderr'])), seen['link'], seen['error']
 
 
 def main(argv):

@@ -52,13 +52,13 @@ class DeviceLogin:
         with open(self.kubeconfig, encoding='utf-8') as handle:
             return yaml.safe_load(handle)['users'][0]['user']['exec']['args']
 
-    def kubectl(self, person, *args):
+    def kubectl(self, person, *args, give_up_after=None):
         """kubectl with this kubeconfig; when kubelogin prints a link, `person` (or nobody) enters its code.
         Returns (completed process, the printed link or None, the person's error or None)."""
         kubectl = node_env()['kubectl']
         path = os.pathsep.join([os.path.dirname(self.stack.kubelogin), os.path.dirname(kubectl), os.environ.get('PATH', '')])
         return run_with_device_code([kubectl, '--kubeconfig', self.kubeconfig] + list(args), person, env=dict(os.environ, PATH=path),
-                                    timeout=300)
+                                    timeout=300, give_up_after=give_up_after)
 
     def cached(self):
         names = [name for name in os.listdir(self.cache) if not name.endswith('.lock')]
@@ -132,13 +132,17 @@ def test_without_offline_access_no_refresh_token(applied, tmp_path):
 
 
 def test_refused_person_gets_no_token(applied, provider, tmp_path):
-    """Someone outside the access groups sees Permission denied; kubectl gives up when the code expires."""
+    """Someone outside the access groups sees Permission denied, and kubectl gets no token, also once the code has
+    expired. (authentik answers the expired code only when its worker has cleaned it up, up to minutes later; kubectl
+    then gives up by itself. The person gives up earlier: well after the code's 15 seconds.)"""
     applied.api.call('PATCH', 'providers/oauth2/%s/' % provider['pk'], json={'access_code_validity': 'seconds=15'})
     outsider = ensure_user(applied.api, 'k8s-e2e-outsider', 'k8s-e2e-outsider@example.com', 'k8s-e2e-outsiders')
     login = DeviceLogin(applied, str(tmp_path))
     started = time.monotonic()
-    result, link, error = login.kubectl(person_for(applied, outsider), 'auth', 'whoami')
+    result, link, error = login.kubectl(person_for(applied, outsider), 'auth', 'whoami', give_up_after=45)
     assert link and error and 'Permission denied' in error, error
-    assert result.returncode != 0 and 'device code' in result.stderr, result.stderr
+    assert result.returncode != 0 and not result.stdout, (result.returncode, result.stdout)
+    if result.returncode > 0:  # kubectl gave up by itself: kubelogin says why
+        assert 'device code' in result.stderr, result.stderr
     assert time.monotonic() - started >= 10
     assert not os.path.exists(login.cache) or not [n for n in os.listdir(login.cache) if not n.endswith('.lock')]

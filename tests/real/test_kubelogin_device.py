@@ -89,12 +89,12 @@ def site_fixture(real, real_client, tmp_path_factory):
         api('DELETE', 'core/groups/%s/' % group['pk'])
 
 
-def get_token(site, who, cache_name):
+def get_token(site, who, cache_name, give_up_after=None):
     """kubelogin with the kubeconfig's exec arguments; `who` enters the printed code. (process, link, person's error)."""
     binary = kubelogin.build()
     args = [a for a in site['args'][1:] if not a.startswith('--token-cache-dir=')]
     return run_with_device_code([binary] + args + ['--token-cache-dir=' + os.path.join(site['cache'], cache_name)],
-                                Person(who[0], who[1], site['ca']))
+                                Person(who[0], who[1], site['ca']), give_up_after=give_up_after)
 
 
 def test_the_kubeconfig_asks_for_a_device_code_and_offline_access(site):
@@ -123,8 +123,12 @@ def test_a_refused_person_gets_no_token(site, real_client):
     provider = real_client.api('GET', 'providers/oauth2/', params={'name': site['unique']}).json()['results'][0]
     real_client.api('PATCH', 'providers/oauth2/%s/' % provider['pk'], json={'access_code_validity': 'seconds=15'})
     try:
-        result, link, error = get_token(site, site['outsider'], 'outsider')
+        # authentik answers an expired code only once its worker has cleaned it up (up to minutes later): the person
+        # gives up well after the code's 15 seconds, unless kubelogin already has.
+        result, link, error = get_token(site, site['outsider'], 'outsider', give_up_after=45)
     finally:
         real_client.api('PATCH', 'providers/oauth2/%s/' % provider['pk'], json={'access_code_validity': 'minutes=10'})
     assert link and error and 'Permission denied' in error, error
-    assert result.returncode != 0 and 'device code' in result.stderr and not result.stdout, result.stderr
+    assert result.returncode != 0 and not result.stdout, (result.returncode, result.stdout)
+    if result.returncode > 0:  # kubelogin gave up by itself and says why
+        assert 'device code' in result.stderr, result.stderr

@@ -30,6 +30,7 @@ SHARED_CERTS = ['ca.crt', 'ca.key', 'sa.key', 'sa.pub', 'front-proxy-ca.crt', 'f
 # Manifests a joined node gets from `control-plane-prepare control-plane` that this cluster has no images for.
 TRIMMED_MANIFESTS = ['kube-controller-manager.yaml', 'kube-scheduler.yaml']
 V1BETA4 = 'kubeadm.k8s.io/v1beta4'
+SHUTDOWN_DELAY = '5s'
 # A node sets ip_forward in its own network namespace, so only the cgroup v1 check of 1.35+ is skipped (see kubeadm.py).
 HA_PREFLIGHT_IGNORED = tuple(name for name in kubeadm.PREFLIGHT_IGNORED if name == 'SystemVerification')
 
@@ -41,7 +42,10 @@ def cluster_configuration():
         'kubernetesVersion': K8S_VERSION,
         'clusterName': CLUSTER_NAME,
         'controlPlaneEndpoint': '%s:%d' % (LB_ADDRESS, APISERVER_PORT),
-        'apiServer': {'certSANs': [LB_ADDRESS, '127.0.0.1', 'localhost']},
+        # As an HA control plane behind a load balancer should run: on SIGTERM the apiserver fails /readyz but keeps
+        # serving until HAProxy (inter 1s fall 2) has taken it out, so no connection is reset by its closing listener.
+        'apiServer': {'certSANs': [LB_ADDRESS, '127.0.0.1', 'localhost'],
+                      'extraArgs': [{'name': 'shutdown-delay-duration', 'value': SHUTDOWN_DELAY}]},
         'etcd': {'local': {'dataDir': ETCD_DATA}},
     }
 
