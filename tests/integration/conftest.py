@@ -21,12 +21,12 @@ __metaclass__ = type
 
 import json
 import os
-import subprocess
-import sys
 import uuid
 
 import pytest
 import requests
+
+from integration.playbook_session import playbook_env, run_playbook
 
 CALLBACKS = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'callback_plugins')
 STANDIN_VERSIONS = ('2024.8.4', '2024.10.5', '2025.10.4', '2026.2.2')
@@ -220,15 +220,11 @@ def playbook_runner(tmp_path, env_extra=None, defaults=None):
                  'ignore_errors': True, 'check_mode': check, 'diff': diff},
             ],
         }]))
-        env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-                   ANSIBLE_LOCALHOST_WARNING='False', ANSIBLE_INVENTORY_UNPARSED_WARNING='False',
-                   ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED='module_result',
-                   KUBEAUTH_MODULE_RESULT=str(out), **(env_extra or {}))
-        command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), '-v', str(playbook)]
-        proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True,
-                              timeout=300, check=False)
-        assert out.exists(), 'ansible-playbook did not run the task:\n' + proc.stdout
-        return Run(json.loads(out.read_text()), proc.stdout)
+        env = playbook_env(ANSIBLE_CALLBACK_PLUGINS=CALLBACKS, ANSIBLE_CALLBACKS_ENABLED='module_result',
+                           KUBEAUTH_MODULE_RESULT=str(out), **(env_extra or {}))
+        dummy, output = run_playbook(['-v', str(playbook)], env)
+        assert out.exists(), 'ansible-playbook did not run the task:\n' + output
+        return Run(json.loads(out.read_text()), output)
 
     return run
 

@@ -7,10 +7,9 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
 import re
-import subprocess
-import sys
+
+from integration.playbook_session import playbook_env, run_playbook
 
 FACTS = ('authentik_oidc_issuer_url', 'authentik_oidc_client_id', 'authentik_oidc_allowed_groups', 'authentik_oidc_issuer_pending')
 
@@ -47,13 +46,10 @@ def run_role(authentik, tmp_path, role_vars, *extra):
         facts.unlink()
     book = tmp_path / 'role.yml'
     book.write_text(json.dumps(role_play(authentik, str(facts), role_vars)))
-    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING='False',
-               ANSIBLE_INVENTORY_UNPARSED_WARNING='False', AUTHENTIK_URL=authentik.url, AUTHENTIK_TOKEN=authentik.token)
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), str(book)] + list(extra)
-    proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=600,
-                          check=False)
+    rc, output = run_playbook([str(book)] + list(extra), playbook_env(AUTHENTIK_URL=authentik.url, AUTHENTIK_TOKEN=authentik.token),
+                              timeout=600)
     loaded = json.loads(facts.read_text()) if facts.exists() else None
-    return proc.returncode, proc.stdout, loaded
+    return rc, output, loaded
 
 
 def role_vars(authentik, unique, **more):

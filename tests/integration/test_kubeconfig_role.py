@@ -8,12 +8,11 @@ from __future__ import absolute_import, division, print_function
 __metaclass__ = type
 
 import json
-import os
-import subprocess
-import sys
 
 import pytest
 import yaml
+
+from integration.playbook_session import run_playbook
 
 ISSUER = 'https://authentik.example.com/application/o/kubernetes/'
 CA_PEM = '-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n'
@@ -27,14 +26,11 @@ def run(tmp_path, **role_vars):
     book = tmp_path / 'kubeconfig.yml'
     book.write_text(json.dumps([{'hosts': 'localhost', 'gather_facts': False,
                                  'roles': [{'role': 'kubeauth.authentik.oidc_kubeconfig', 'vars': variables}]}]))
-    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING='False',
-               ANSIBLE_INVENTORY_UNPARSED_WARNING='False')
-    proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), str(book)], env=env,
-                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False)
+    rc, output = run_playbook([str(book)])
     args = None
     if kubeconfig.exists():
         args = yaml.safe_load(kubeconfig.read_text())['users'][0]['user']['exec']['args']
-    return proc.returncode, proc.stdout, args
+    return rc, output, args
 
 
 def test_authcode_by_default_with_offline_access(tmp_path):

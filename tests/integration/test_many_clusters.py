@@ -9,10 +9,10 @@ __metaclass__ = type
 
 import json
 import os
-import subprocess
-import sys
 
 import yaml
+
+from integration import playbook_session
 
 VERSIONS = ('2025.10.4',)
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -24,13 +24,9 @@ PLACEHOLDER_CA = '-----BEGIN CERTIFICATE-----\nMIIBkTCB+wIJAKHBfpegPjMCMA0GCSqGS
 def run_playbook(authentik, tmp_path, variables, *extra):
     extra_vars = tmp_path / 'vars.json'
     extra_vars.write_text(json.dumps(variables))
-    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING='False',
-               ANSIBLE_INVENTORY_UNPARSED_WARNING='False', AUTHENTIK_URL=authentik.url, AUTHENTIK_TOKEN=authentik.token)
-    command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), os.path.join(ROOT, 'playbooks', 'many_clusters.yml'),
-               '-e', '@' + str(extra_vars)] + list(extra)
-    proc = subprocess.run(command, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=900,
-                          check=False)
-    return proc.returncode, proc.stdout
+    env = playbook_session.playbook_env(AUTHENTIK_URL=authentik.url, AUTHENTIK_TOKEN=authentik.token)
+    return playbook_session.run_playbook([os.path.join(ROOT, 'playbooks', 'many_clusters.yml'), '-e', '@' + str(extra_vars)] + list(extra),
+                                         env, timeout=900)
 
 
 def recap_changed(output):

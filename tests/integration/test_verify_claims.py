@@ -11,12 +11,11 @@ __metaclass__ = type
 
 import json
 import os
-import subprocess
-import sys
 
 import pytest
 
 from e2e.authentik_user import API, ensure_user
+from integration.playbook_session import run_playbook
 
 VERSIONS = ('2025.10.4',)
 MANIFEST = {'apiVersion': 'v1', 'kind': 'Pod', 'metadata': {'name': 'kube-apiserver', 'namespace': 'kube-system'},
@@ -29,8 +28,6 @@ class Site:
 
     def __init__(self, authentik, directory):
         self.authentik, self.directory = authentik, directory
-        self.env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_LOCALHOST_WARNING='False', ANSIBLE_PYTHON_INTERPRETER=sys.executable,
-                        ANSIBLE_INVENTORY_UNPARSED_WARNING='False')
         self.connection = {'authentik_oidc_url': authentik.url, 'authentik_oidc_token': authentik.token,
                            'authentik_oidc_ca_path': authentik.ca_path or '',
                            # The application is closed to all but its access groups: the test user's group is one.
@@ -46,9 +43,7 @@ class Site:
         with open(playbook, 'w') as handle:
             json.dump([{'name': 'Role under test', 'hosts': 'localhost', 'gather_facts': False, 'vars': variables,
                         'roles': ['kubeauth.authentik.' + role]}], handle)
-        proc = subprocess.run([os.path.join(os.path.dirname(sys.executable), 'ansible-playbook'), playbook], env=self.env,
-                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, universal_newlines=True, timeout=300, check=False)
-        return proc.returncode, proc.stdout
+        return run_playbook([playbook])
 
     def verify(self, flags=None, authn_config=None, **extra):
         """oidc_verify with the apiserver configured by these flags, or by this AuthenticationConfiguration."""
