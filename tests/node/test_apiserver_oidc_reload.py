@@ -23,18 +23,20 @@ AUTHN = '/etc/kubernetes/kubeauth-authn/authentication-config.yaml'
 
 @pytest.fixture(scope='module', name='stack')
 def stack_fixture(tmp_path_factory):
-    """The node in `file` mode (the first switch, a restart), through site.yml; back in `flags` mode afterwards, and
-    taken down at the end unless KUBEAUTH_NODE_KEEP=1 (the next module may need a fresh node)."""
+    """The node in `file` mode (the first switch, a restart), through site.yml; taken down at the end (the next module
+    may need a fresh node), or back in `flags` mode with KUBEAUTH_NODE_KEEP=1."""
     node('up')
+    keep = os.environ.get('KUBEAUTH_NODE_KEEP') == '1'
     running = Stack(str(tmp_path_factory.mktemp('reload')))
     try:
         rc, output = running.playbook('site.yml', '-e', 'apiserver_oidc_mode=file', echo=False)
         assert rc == 0, output[-5000:]
         yield running
     finally:
-        running.playbook('site.yml', echo=False)
+        if keep:  # a node that goes down needs no restart back to flags
+            running.playbook('site.yml', echo=False)
         running.stop()
-        if os.environ.get('KUBEAUTH_NODE_KEEP') != '1':
+        if not keep:
             node('down')
 
 
