@@ -33,8 +33,17 @@ do_start() {{
 }}
 
 do_stop() {{
+    pid=$(cat "$PIDFILE" 2>/dev/null)
     start-stop-daemon --stop --quiet --oknodo --retry=TERM/30/KILL/5 --pidfile "$PIDFILE" --exec "$DAEMON"
     status=$?
+    # start-stop-daemon stops waiting once the process no longer matches $DAEMON, which an exiting process stops
+    # doing before it has closed its files: a restart could then meet the old one's ports still bound. Wait until
+    # it is gone (or a zombie), up to 10 s.
+    i=0
+    while [ -n "$pid" ] && [ -e "/proc/$pid" ] && ! grep -q '^State:[[:space:]]*Z' "/proc/$pid/status" 2>/dev/null \\
+        && [ "$i" -lt 100 ]; do
+        sleep 0.1; i=$((i + 1))
+    done
     rm -f "$PIDFILE"
     return $status
 }}
