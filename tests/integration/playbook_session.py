@@ -35,8 +35,8 @@ class _Server:
     def alive(self):
         return self.proc.poll() is None
 
-    def _reply(self, deadline):
-        ready, dummy, dummy = select.select([self.proc.stdout], [], [], max(0, deadline))
+    def _reply(self, timeout):
+        ready, dummy, dummy = select.select([self.proc.stdout], [], [], max(0, timeout))
         line = self.proc.stdout.readline() if ready else ''
         return json.loads(line) if line else None
 

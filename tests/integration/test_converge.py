@@ -20,6 +20,8 @@ import subprocess
 import sys
 import time
 
+from integration.playbook_session import playbook_env
+
 RUNS = 8
 # Seconds the stand-in holds each create: longer than the runs' start-up spread after the barrier.
 CREATE_LATENCY = 3
@@ -50,8 +52,7 @@ def playbook(authentik, name, barrier, ready):
 
 def test_concurrent_runs_converge(authentik, tmp_path, unique):
     barrier = tmp_path / 'go'
-    env = dict(os.environ, ANSIBLE_NOCOLOR='1', ANSIBLE_PYTHON_INTERPRETER=sys.executable, ANSIBLE_LOCALHOST_WARNING='False',
-               ANSIBLE_INVENTORY_UNPARSED_WARNING='False')
+    env = playbook_env()  # concurrent runs, so ansible-playbook processes of their own, not the fork server
     command = [os.path.join(os.path.dirname(sys.executable), 'ansible-playbook')]
     authentik.reset_log()
     runs = []
