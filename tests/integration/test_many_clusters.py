@@ -86,3 +86,20 @@ def test_three_clusters(authentik, tmp_path, unique):
     rc, again = run_playbook(authentik, tmp_path, variables)
     assert rc == 0 and recap_changed(again) == 0, again[-4000:]
     assert authentik.writes() in (None, [])
+
+
+def test_two_clusters_with_one_issuer_are_refused_before_any_write(authentik, tmp_path, unique):
+    variables = dict(
+        authentik_oidc_ca_path=authentik.ca_path,
+        authentik_oidc_email_mapping_name=unique + ': email',
+        authentik_oidc_access_groups=[{'name': unique + '-admins'}],
+        kubeauth_kubeconfig_path='',
+        kubeauth_clusters=[dict(name='%s-%s' % (unique, suffix), slug=unique, server='https://%s.example.com:6443' % suffix)
+                           for suffix in ('eu', 'us')],
+    )
+    authentik.reset_log()
+    rc, output = run_playbook(authentik, tmp_path, variables)
+    assert rc != 0
+    assert 'Each of authentik_oidc_applications needs its own application_slug' in ' '.join(output.split()), output[-3000:]
+    assert authentik.writes() in (None, []), 'written before the check: %r' % authentik.writes()
+    assert authentik.find(authentik.scope_path, name=unique + ': email') == []
