@@ -13,7 +13,9 @@ by what needs them, started as early as their own needs allow, and timed like th
 - nice: a job that fills the gaps: it runs at a lower priority, in the niced pool. Measured on this machine, every
   stage keeps the two cores busy (apiserver and etcd start-ups, ansible-playbook runs, the real servers), so the
   single node's chain only keeps its pace when the others yield to it.
-- after: jobs of the run that must have ended first, passed or not (an order, where needs is a condition).
+- after: jobs of the run that must have ended first, passed or not (an order, where needs is a condition). Past the
+  run's first minutes (scheduler.ORDER_GRACE), a job still waiting for what it needs (a cold build) no longer holds
+  up the jobs planned after it: on a fresh machine stage node runs while the authentik servers build.
 - build: a cold build that takes both cores when it has anything to do; builds run one at a time.
 - servers: real authentik releases the job talks to; each is brought up once by its own job, used by one job at
   a time (each server's access log counts every request), and taken down once no job left needs it.

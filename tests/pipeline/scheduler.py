@@ -15,6 +15,9 @@ NICE_SLOTS = 4  # the niced jobs' own slots: they take what the others leave (pl
 NICE = 10  # their priority
 PROGRESS_EVERY = 60  # seconds between progress lines when not on a terminal
 TAIL_PASSED = 12  # lines of a passed job's log shown when it ends (a failed job's log is shown whole)
+# After this many seconds a job still waiting for what it needs is waiting for a cold build (on a warm machine the
+# builds pass and the servers are up within a minute): the jobs planned after it no longer wait for it (ready()).
+ORDER_GRACE = 180
 
 
 def yield_sessions(nice=NICE):
@@ -109,10 +112,19 @@ class Scheduler:
         failed = [need for need in job.needs if need in self.results and not self.results[need][0]]
         return failed
 
+    def needs_passed(self, job):
+        return all(need in self.results and self.results[need][0] for need in job.needs)
+
     def ready(self, job):
-        """What the job needs has passed, and what it comes after (when in this run) has ended."""
-        return (all(need in self.results and self.results[need][0] for need in job.needs)
-                and all(name in self.results for name in job.after if name in self.names))
+        """What the job needs has passed, and what it comes after (when in this run) has ended, or is held up by a
+        cold build: on a fresh machine the single node's chain starts with the stage whose builds are done (node,
+        while the authentik servers build) instead of waiting for the first in the plan's order."""
+        return self.needs_passed(job) and all(name in self.results or self.held_up(name) for name in job.after if name in self.names)
+
+    def held_up(self, name):
+        """Not started, ORDER_GRACE seconds into the run, because something it needs has not passed yet."""
+        waiting = [job for job in self.pending if job.name == name]
+        return bool(waiting) and time.monotonic() - self.t0 > ORDER_GRACE and not self.needs_passed(waiting[0])
 
     def cpu_free(self, nice=False):
         """Free slots of the pool a job runs in: the niced jobs' own, or the others'."""

@@ -86,6 +86,22 @@ def test_after_is_an_order_not_a_condition(root):
     assert spans['node']['start'] >= spans['bad-e2e']['end']
 
 
+@pytest.mark.parametrize('grace', [0.5, 60])
+def test_a_job_held_up_by_a_cold_build_lets_the_next_in_order_go_first(root, monkeypatch, grace):
+    """The build takes longer than the grace: the job that comes after the one waiting for it starts first (a fresh
+    machine); a build done within the grace (a warm machine) keeps the plan's order."""
+    monkeypatch.setattr(scheduler, 'ORDER_GRACE', grace)
+    jobs = [plan.job('build', build=True, stage=False, cpu=0), plan.job('e2e', needs=['build'], holds=['single-node'], cpu=0),
+            plan.job('node', holds=['single-node'], after=['e2e'], cpu=0)]
+    results, spans, out = run(root, jobs)
+    assert all(passed for passed, _seconds, _offset, _note in results.values()), out
+    assert not overlap(spans, 'node', 'e2e')
+    if grace < 1.5:  # the build's 1.5 s
+        assert spans['node']['start'] < spans['build']['end'] and spans['e2e']['start'] >= spans['node']['end']
+    else:
+        assert spans['node']['start'] >= spans['e2e']['end']
+
+
 def test_a_failed_job_stops_what_needs_it_and_says_so(root):
     jobs = [plan.job('bad-build', stage=False), plan.job('node', needs=['bad-build'], cpu=0), plan.job('unit')]
     results, spans, out = run(root, jobs)
