@@ -46,12 +46,14 @@ authentik_up() {  # version
 job_authentik_2025_10_4() { authentik_up 2025.10.4; }
 job_authentik_2026_2_2() { authentik_up 2026.2.2; }
 
+# apt-get that waits for the other jobs' (the same lock as tests/node's and tests/authentik's APT_GET) and dpkg's.
+apt_get() { DEBIAN_FRONTEND=noninteractive flock --timeout 1800 /run/lock/kubeauth-apt.lock apt-get -o DPkg::Lock::Timeout=600 "$@"; }
+
 job_chromium() {
   if command -v chromium > /dev/null && command -v chromedriver > /dev/null; then chromium --version; return; fi
   echo "installing Debian's chromium and chromium-driver"
-  DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends chromium chromium-driver > /dev/null \
-    || { apt-get update -q > /dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
-           chromium chromium-driver > /dev/null; }
+  apt_get install -y -q --no-install-recommends chromium chromium-driver > /dev/null \
+    || { apt_get update -q > /dev/null && apt_get install -y -q --no-install-recommends chromium chromium-driver > /dev/null; }
   chromium --version
 }
 

@@ -10,7 +10,7 @@ import os
 import shutil
 import tempfile
 
-from authentik.layout import TOOLS
+from authentik.layout import APT_GET, TOOLS
 from authentik.steps import StepError, run
 
 NGINX_DIR = os.path.join(TOOLS, 'nginx')
@@ -83,10 +83,10 @@ def ensure_nginx(log):
     try:
         env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
         try:
-            run('front', ['apt-get', 'download', 'nginx'], log, cwd=work, env=env, timeout=600)
+            run('front', APT_GET + ['download', 'nginx'], log, cwd=work, env=env, timeout=600)
         except StepError:
-            run('front', ['apt-get', 'update'], log, env=env, timeout=600)  # a fresh machine has no lists yet
-            run('front', ['apt-get', 'download', 'nginx'], log, cwd=work, env=env, timeout=600)
+            run('front', APT_GET + ['update'], log, env=env, timeout=600)  # a fresh machine has no lists yet
+            run('front', APT_GET + ['download', 'nginx'], log, cwd=work, env=env, timeout=600)
         debs = glob.glob(os.path.join(work, 'nginx_*.deb'))
         if os.path.exists(NGINX_DIR):
             shutil.rmtree(NGINX_DIR)

@@ -19,6 +19,9 @@ PYENV_ROOT = os.environ.get('PYENV_ROOT', '/root/.pyenv')
 UV_CACHE = os.path.join(CACHE_ROOT, 'uv-cache')
 TOOLS = os.path.join(CACHE_ROOT, 'tools')
 DEBIAN_ROOT = os.path.join(CACHE_ROOT, 'roots', 'forky')
+# Jobs side by side on a fresh machine install packages at the same time, and dpkg serves one caller: each apt-get
+# of the tests waits for this lock (tests/node, tests/authentik and tests/run.sh take the same one), and for dpkg's.
+APT_GET = ['flock', '--timeout', '1800', '/run/lock/kubeauth-apt.lock', 'apt-get', '-o', 'DPkg::Lock::Timeout=600']
 
 
 def shared_dir():

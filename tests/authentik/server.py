@@ -22,7 +22,7 @@ import time
 
 from authentik import debian_root, deps, front, postgres, procs
 from authentik.instance import SERVICES, Instance
-from authentik.layout import Release, digest
+from authentik.layout import APT_GET, Release, digest
 from authentik.steps import StepError, run, say, step
 
 TEMPLATE_REVISION = '2'  # bump when what the bootstrap blueprint reads changes (instance.app_env)
@@ -43,11 +43,11 @@ def ensure_packages(release, log):
     missing = [package for package in wanted if not installed(package)]
     if missing:
         env = dict(os.environ, DEBIAN_FRONTEND='noninteractive')
-        command = ['apt-get', 'install', '-y', '--no-install-recommends'] + missing
+        command = APT_GET + ['install', '-y', '--no-install-recommends'] + missing
         try:
             run('packages', command, log, env=env, timeout=1200)
         except StepError:
-            run('packages', ['apt-get', 'update'], log, env=env, timeout=600)  # a fresh machine has no lists yet
+            run('packages', APT_GET + ['update'], log, env=env, timeout=600)  # a fresh machine has no lists yet
             run('packages', command, log, env=env, timeout=1200)
     return 'installed ' + ' '.join(missing) if missing else 'present'
 

@@ -77,3 +77,27 @@ def test_an_unknown_resource_is_named(lock_dir):
     with pytest.raises(ValueError, match="unknown resource 'the-node'; known: authentik-2025.10.4, authentik-2026.2.2, "
                                          "ha-cluster, single-node"):
         locks.Hold('the-node').acquire()
+
+
+def test_every_apt_get_of_the_tests_waits_for_the_others():
+    """Jobs side by side on a fresh machine install packages at once and dpkg serves one caller (a run where stage
+    node and the authentik build both installed packages lost node's first test modules to "Could not get lock"):
+    every apt-get the tests start on this machine goes through the one lock (APT_GET, run.sh's apt_get). The Debian
+    root of tests/authentik/debian_root.py has a dpkg of its own."""
+    from authentik.layout import APT_GET as AUTHENTIK_APT_GET  # pylint: disable=import-outside-toplevel
+    from kubeauth_node.common import APT_GET as NODE_APT_GET  # pylint: disable=import-outside-toplevel
+    assert AUTHENTIK_APT_GET == NODE_APT_GET and NODE_APT_GET[:2] == ['flock', '--timeout']
+    tests_dir = os.path.dirname(NODE_DIR)
+    bare = []
+    for folder, _dirs, files in os.walk(tests_dir):
+        for name in files:
+            path = os.path.join(folder, name)
+            if name == 'debian_root.py' or not name.endswith(('.py', '.sh')) or path == os.path.abspath(__file__):
+                continue
+            with open(path, encoding='utf-8', errors='replace') as handle:
+                for number, line in enumerate(handle, 1):
+                    code = line.split('#', 1)[0]
+                    if ("'apt-get'" in code and 'APT_GET = ' not in code) or \
+                            (name.endswith('.sh') and 'apt-get ' in code and 'flock' not in code and 'echo' not in code):
+                        bare.append('%s:%d: %s' % (os.path.relpath(path, tests_dir), number, line.strip()))
+    assert not bare, 'apt-get without the shared lock:\n' + '\n'.join(bare)

@@ -17,6 +17,9 @@ COLLECTION_ROOT = os.path.dirname(os.path.dirname(NODE_DIR))
 GO_DIR = os.path.join(NODE_DIR, 'go')
 PAUSE_SOURCE = os.path.join(NODE_DIR, 'pause', 'pause.c')
 GO = os.environ.get('KUBEAUTH_NODE_GO', '/usr/local/go/bin/go')
+# Jobs side by side on a fresh machine install packages at the same time, and dpkg serves one caller: each apt-get
+# of the tests waits for this lock (tests/node, tests/authentik and tests/run.sh take the same one), and for dpkg's.
+APT_GET = ['flock', '--timeout', '1800', '/run/lock/kubeauth-apt.lock', 'apt-get', '-o', 'DPkg::Lock::Timeout=600']
 
 
 # The Kubernetes release of the node. The module in go/ pins the default one; go/<release>/ holds the

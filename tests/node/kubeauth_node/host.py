@@ -10,7 +10,7 @@ import os
 import shutil
 import subprocess
 
-from kubeauth_node.common import STATE_DIR, read_json, remove_tree, run, say, write_json
+from kubeauth_node.common import APT_GET, STATE_DIR, read_json, remove_tree, run, say, write_json
 from kubeauth_node.target import LO_ADDRESS
 
 LEDGER = os.path.join(STATE_DIR, 'ledger.json')
@@ -55,7 +55,7 @@ def ensure_packages(ha=False):
     if not missing:
         return 'present'
     env = {'DEBIAN_FRONTEND': 'noninteractive'}
-    install = ['apt-get', 'install', '-y', '--no-install-recommends'] + missing
+    install = APT_GET + ['install', '-y', '--no-install-recommends'] + missing
     # Installing a daemon's package must not start it on this machine (sshd on port 22, haproxy):
     # the nodes run their own. policy-rc.d answering 101 is Debian's way to say so.
     own_policy = not os.path.exists(POLICY_RC_D)
@@ -66,7 +66,7 @@ def ensure_packages(ha=False):
     try:
         if run('packages', install, timeout=900, env=env, check=False).returncode != 0:
             # A fresh machine has no package lists yet.
-            run('packages', ['apt-get', 'update'], timeout=600, env=env)
+            run('packages', APT_GET + ['update'], timeout=600, env=env)
             run('packages', install, timeout=900, env=env)
     finally:
         if own_policy:
